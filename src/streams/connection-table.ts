@@ -1,0 +1,232 @@
+/**
+ * @module streams/connection-table
+ * Receives connection-stream events from any capture, detects each connection's protocol from
+ * its first bytes, runs the protocol's parser per direction and the stitcher per connection, and
+ * emits request records. Bounded: connections, idle time and pending requests are all capped.
+ */
+import { CLIENT_TO_SERVER, SERVER_TO_CLIENT } from './events.ts';
+import type { ConnectionOpened, Direction, StreamData, StreamEvent, StreamEventSink } from './events.ts';
+import { DirectionStream, DEFAULT_MAX_BUFFER } from './direction-stream.ts';
+import type { Frame, ProtocolSpec, TimedFrame } from '../protocols/protocol.ts';
+import { PROTOCOLS } from '../protocols/registry.ts';
+import { Stitcher } from '../records/stitcher.ts';
+import type { Call } from '../records/stitcher.ts';
+import type { RequestRecord } from '../records/record.ts';
+import { Counters } from '../util/counters.ts';
+
+export interface ConnectionTableOptions {
+  protocols?: readonly ProtocolSpec<any, any>[];
+  /** Requests unanswered this long (capture time) become timeout records. Default 30 s. */
+  requestTimeoutNs?: bigint;
+  /** Connections silent this long are closed. Default 5 min. */
+  idleTimeoutNs?: bigint;
+  maxConnections?: number;
+  maxBufferPerDirection?: number;
+  /** Data events inspected before a connection is declared unidentified. */
+  detectAttempts?: number;
+  counters?: Counters;
+}
+
+/** Bonus added to a detector's confidence when a port matches the protocol's well-known ports. */
+const PORT_HINT = 0.2;
+const DETECT_THRESHOLD = 0.5;
+const SWEEP_INTERVAL_NS = 1_000_000_000n;
+
+interface Connection {
+  open: ConnectionOpened;
+  lastTime: bigint;
+  spec: ProtocolSpec<any, any> | null;
+  /** Set when no protocol was found: the connection's bytes are ignored from then on. */
+  unidentified: boolean;
+  detectTries: number;
+  streams: [DirectionStream<Frame, unknown>, DirectionStream<Frame, unknown>] | null;
+  stitcher: Stitcher<Frame, unknown> | null;
+}
+
+export class ConnectionTable implements StreamEventSink {
+  readonly counters: Counters;
+  private readonly conns = new Map<number, Connection>();
+  private readonly protocols: readonly ProtocolSpec<any, any>[];
+  private readonly requestTimeoutNs: bigint;
+  private readonly idleTimeoutNs: bigint;
+  private readonly maxConnections: number;
+  private readonly maxBuffer: number;
+  private readonly detectAttempts: number;
+  private lastSweep = 0n;
+  private now = 0n;
+
+  constructor(private readonly onRecord: (record: RequestRecord) => void, options: ConnectionTableOptions = {}) {
+    this.counters = options.counters ?? new Counters();
+    this.protocols = options.protocols ?? PROTOCOLS;
+    this.requestTimeoutNs = options.requestTimeoutNs ?? 30_000_000_000n;
+    this.idleTimeoutNs = options.idleTimeoutNs ?? 300_000_000_000n;
+    this.maxConnections = options.maxConnections ?? 100_000;
+    this.maxBuffer = options.maxBufferPerDirection ?? DEFAULT_MAX_BUFFER;
+    this.detectAttempts = options.detectAttempts ?? 8;
+  }
+
+  get size(): number {
+    return this.conns.size;
+  }
+
+  onEvent(event: StreamEvent): void {
+    if (event.time > this.now) this.now = event.time;
+    switch (event.kind) {
+      case 'open':
+        this.opened(event);
+        break;
+      case 'data': {
+        const c = this.conns.get(event.conn);
+        if (!c) {
+          this.counters.add('streams.data_without_connection');
+          break;
+        }
+        c.lastTime = event.time;
+        this.data(c, event);
+        break;
+      }
+      case 'gap': {
+        const c = this.conns.get(event.conn);
+        this.counters.add('streams.gaps');
+        if (c?.streams) c.streams[event.dir].gap(event.length);
+        break;
+      }
+      case 'close': {
+        const c = this.conns.get(event.conn);
+        if (c) this.closeConnection(event.conn, c, event.time);
+        break;
+      }
+    }
+    if (this.now - this.lastSweep >= SWEEP_INTERVAL_NS) this.sweep();
+  }
+
+  /** End of input: every connection closes at the last time seen. */
+  flush(): void {
+    for (const [id, c] of this.conns) this.closeConnection(id, c, this.now);
+  }
+
+  private opened(open: ConnectionOpened): void {
+    const existing = this.conns.get(open.conn);
+    if (existing) this.closeConnection(open.conn, existing, open.time);
+    if (this.conns.size >= this.maxConnections) this.evictOldest();
+    this.conns.set(open.conn, {
+      open, lastTime: open.time, spec: null, unidentified: false, detectTries: 0, streams: null, stitcher: null,
+    });
+    this.counters.add('streams.connections');
+  }
+
+  private data(c: Connection, ev: StreamData): void {
+    if (c.unidentified) return;
+    if (!c.spec && !this.detect(c, ev)) return;
+    c.streams![ev.dir].push(ev.bytes, ev.length, ev.time, ev.seq);
+  }
+
+  private detect(c: Connection, ev: StreamData): boolean {
+    const { open } = c;
+    const src = ev.dir === CLIENT_TO_SERVER ? open.client : open.server;
+    const dst = ev.dir === CLIENT_TO_SERVER ? open.server : open.client;
+    const ctx = { transport: open.transport, dir: ev.dir, srcPort: src.port, dstPort: dst.port };
+    let best: ProtocolSpec<any, any> | null = null;
+    let bestScore = 0;
+    for (const spec of this.protocols) {
+      if (!spec.transports.includes(open.transport)) continue;
+      let score = spec.detect(ev.bytes, ctx);
+      if (score <= 0) continue;
+      if (spec.ports.includes(src.port) || spec.ports.includes(dst.port)) score += PORT_HINT;
+      if (score > bestScore) {
+        best = spec;
+        bestScore = score;
+      }
+    }
+    if (!best || bestScore < DETECT_THRESHOLD) {
+      if (++c.detectTries >= this.detectAttempts) {
+        c.unidentified = true;
+        this.counters.add('streams.unidentified_connections');
+      }
+      return false;
+    }
+    this.attach(c, best);
+    return true;
+  }
+
+  private attach(c: Connection, spec: ProtocolSpec<any, any>): void {
+    c.spec = spec;
+    const state = spec.createState();
+    const stitcher = new Stitcher<Frame, unknown>(spec, this.counters, (call) => this.emitCall(c, call));
+    const options = {
+      datagram: c.open.transport === 'udp',
+      maxBuffer: this.maxBuffer,
+      midStream: c.open.midStream && c.open.transport === 'tcp',
+    };
+    const onFrame = (tf: TimedFrame<Frame>) => stitcher.push(tf);
+    c.stitcher = stitcher;
+    c.streams = [
+      new DirectionStream(spec, state, CLIENT_TO_SERVER, onFrame, this.counters, options),
+      new DirectionStream(spec, state, SERVER_TO_CLIENT, onFrame, this.counters, options),
+    ];
+    this.counters.add(`${spec.name}.connections`);
+  }
+
+  private emitCall(c: Connection, call: Call<Frame>): void {
+    const { open } = c;
+    const spec = c.spec!;
+    const req = call.request;
+    const resp = call.response;
+    // The side that sent the request is the client, whatever the capture guessed.
+    const swapped = req ? req.dir === SERVER_TO_CLIENT : resp!.dir === CLIENT_TO_SERVER;
+    const client = swapped ? open.server : open.client;
+    const server = swapped ? open.client : open.server;
+    const clientProcess = (swapped ? open.serverProcess : open.clientProcess) ?? null;
+    const serverProcess = (swapped ? open.clientProcess : open.serverProcess) ?? null;
+    const start = req ? req.time : resp!.time;
+    const end = resp ? resp.time : call.giveUpTime ?? start;
+    const tcp = open.transport === 'tcp';
+    const record: RequestRecord = {
+      start_time: start,
+      end_time: end,
+      duration_ns: end > start ? Number(end - start) : 0,
+      protocol: spec.name,
+      transport: open.transport,
+      observation: open.observation,
+      client: { ip: client.ip, port: client.port, process: clientProcess },
+      server: { ip: server.ip, port: server.port, process: serverProcess },
+      ...call.fields,
+      request_bytes: req ? req.size : 0,
+      response_bytes: resp ? resp.size : 0,
+      req_tcp_seq: tcp && req && req.seq >= 0 ? req.seq : null,
+      resp_tcp_seq: tcp && resp && resp.seq >= 0 ? resp.seq : null,
+    };
+    this.counters.add('records.emitted');
+    this.onRecord(record);
+  }
+
+  private closeConnection(id: number, c: Connection, time: bigint): void {
+    c.stitcher?.close(time);
+    this.conns.delete(id);
+  }
+
+  private evictOldest(): void {
+    // Map iteration order is insertion order: the first entry is the oldest connection.
+    for (const [id, c] of this.conns) {
+      this.counters.add('streams.connections_evicted');
+      this.closeConnection(id, c, this.now);
+      return;
+    }
+  }
+
+  private sweep(): void {
+    this.lastSweep = this.now;
+    const requestDeadline = this.now - this.requestTimeoutNs;
+    const idleDeadline = this.now - this.idleTimeoutNs;
+    for (const [id, c] of this.conns) {
+      if (c.lastTime < idleDeadline) {
+        this.counters.add('streams.connections_idle_closed');
+        this.closeConnection(id, c, this.now);
+      } else if (c.stitcher && c.stitcher.pending > 0) {
+        c.stitcher.expire(requestDeadline, this.now);
+      }
+    }
+  }
+}
+
+export type { Direction };

@@ -1,0 +1,188 @@
+/**
+ * @module streams/direction-stream
+ * Turns the bytes of one direction of one connection into timed frames. Owns the bounded buffer,
+ * skips bodies of known size across holes, and resynchronises after invalid bytes or gaps.
+ */
+import type { Direction } from './events.ts';
+import type { Frame, ProtocolSpec, TimedFrame } from '../protocols/protocol.ts';
+import type { Counters } from '../util/counters.ts';
+
+/** Default cap on bytes buffered for one incomplete frame in one direction. */
+export const DEFAULT_MAX_BUFFER = 256 * 1024;
+/** Bytes kept when resync finds no boundary: a boundary may straddle two segments. */
+const RESYNC_TAIL = 64;
+/** Parse attempts per data event before the stream gives up on it (a parser that loops). */
+const MAX_FRAMES_PER_EVENT = 100_000;
+
+interface Mark {
+  /** Absolute stream offset of the segment's first byte. */
+  offset: number;
+  time: bigint;
+  seq: number;
+}
+
+export class DirectionStream<F extends Frame, S> {
+  private buf: Uint8Array = new Uint8Array(0);
+  /** True while `buf` is a view of caller memory that must be copied before we keep it. */
+  private borrowed = false;
+  /** Absolute offset of buf[0] in the stream of captured + skipped bytes. */
+  private base = 0;
+  private marks: Mark[] = [];
+  private skipRemaining = 0;
+  private resync: boolean;
+
+  constructor(
+    private readonly spec: ProtocolSpec<F, S>,
+    private readonly state: S,
+    private readonly dir: Direction,
+    private readonly emit: (frame: TimedFrame<F>) => void,
+    private readonly counters: Counters,
+    private readonly options: { datagram: boolean; maxBuffer: number; midStream: boolean },
+  ) {
+    this.resync = options.midStream;
+  }
+
+  /** Feed one data event: `bytes` captured, of `length` really sent. */
+  push(bytes: Uint8Array, length: number, time: bigint, seq: number): void {
+    let input = bytes;
+    let hole = Math.max(0, length - bytes.length);
+    if (this.options.datagram) this.reset(false);
+
+    if (this.skipRemaining > 0) {
+      const n = Math.min(this.skipRemaining, input.length);
+      this.skipRemaining -= n;
+      this.base += n;
+      input = input.subarray(n);
+      if (seq >= 0) seq = (seq + n) >>> 0;
+    }
+    if (input.length > 0) {
+      this.append(input, time, seq);
+      this.parseLoop();
+    }
+    if (hole > 0) this.hole(hole);
+    if (this.options.datagram) {
+      if (this.buf.length > 0) this.counters.add(`${this.spec.name}.datagram_incomplete`);
+      this.reset(false);
+    } else if (this.buf.length > this.options.maxBuffer) {
+      this.counters.add(`${this.spec.name}.buffer_overflow_bytes`, this.buf.length);
+      this.reset(true);
+    } else if (this.borrowed && this.buf.length > 0) {
+      this.buf = this.buf.slice();
+      this.borrowed = false;
+    }
+  }
+
+  /** Bytes lost in this direction; `length` -1 when unknown. */
+  gap(length: number): void {
+    this.hole(length < 0 ? Infinity : length);
+  }
+
+  private hole(length: number): void {
+    if (this.skipRemaining >= length) {
+      this.skipRemaining -= length;
+      this.base += length;
+      return;
+    }
+    // The hole reaches into bytes we needed: whatever was buffered can no longer complete.
+    if (this.buf.length > 0) this.counters.add(`${this.spec.name}.bytes_discarded_at_gap`, this.buf.length);
+    this.counters.add(`${this.spec.name}.resyncs_after_gap`);
+    this.reset(true);
+  }
+
+  private append(input: Uint8Array, time: bigint, seq: number): void {
+    const offset = this.base + this.buf.length;
+    if (this.buf.length === 0) {
+      this.buf = input;
+      this.borrowed = true;
+      this.marks.length = 0;
+    } else {
+      const joined = new Uint8Array(this.buf.length + input.length);
+      joined.set(this.buf, 0);
+      joined.set(input, this.buf.length);
+      this.buf = joined;
+      this.borrowed = false;
+    }
+    this.marks.push({ offset, time, seq });
+  }
+
+  private parseLoop(): void {
+    const { spec, state, dir } = this;
+    for (let i = 0; i < MAX_FRAMES_PER_EVENT && this.buf.length > 0; i++) {
+      if (this.resync) {
+        const at = spec.findFrameBoundary(this.buf, dir, 0, state);
+        if (at < 0) {
+          this.consume(Math.max(0, this.buf.length - RESYNC_TAIL));
+          return;
+        }
+        this.consume(at);
+        this.resync = false;
+      }
+      const result = spec.parse(this.buf, dir, state);
+      switch (result.state) {
+        case 'ok': {
+          const mark = this.markAt(this.base);
+          const size = result.consumed;
+          this.emit({
+            frame: result.frame,
+            dir,
+            time: mark.time,
+            seq: mark.seq < 0 ? -1 : (mark.seq + (this.base - mark.offset)) >>> 0,
+            size: Number.isFinite(size) ? size : this.buf.length,
+          });
+          this.consumeOrSkip(size);
+          break;
+        }
+        case 'ignored':
+          this.consumeOrSkip(result.consumed);
+          break;
+        case 'needs-more':
+          return;
+        case 'invalid':
+          this.counters.add(`${spec.name}.parse_errors`);
+          // Step past the byte that failed so the boundary search cannot find the same start.
+          this.consume(1);
+          this.resync = true;
+          break;
+      }
+    }
+  }
+
+  private consumeOrSkip(size: number): void {
+    if (!(size > 0)) {
+      // A parser that consumes nothing would loop forever: treat it as invalid input.
+      this.counters.add(`${this.spec.name}.parse_errors`);
+      this.consume(1);
+      this.resync = true;
+      return;
+    }
+    if (size <= this.buf.length) {
+      this.consume(size);
+    } else {
+      this.skipRemaining = size - this.buf.length;
+      this.consume(this.buf.length);
+    }
+  }
+
+  private consume(n: number): void {
+    if (n <= 0) return;
+    this.buf = this.buf.subarray(n);
+    this.base += n;
+  }
+
+  /** The segment holding absolute offset `at`; drops segments wholly before it. */
+  private markAt(at: number): Mark {
+    let i = 0;
+    while (i + 1 < this.marks.length && this.marks[i + 1]!.offset <= at) i++;
+    if (i > 0) this.marks.splice(0, i);
+    return this.marks[0] ?? { offset: at, time: 0n, seq: -1 };
+  }
+
+  private reset(resync: boolean): void {
+    this.base += this.buf.length;
+    this.buf = new Uint8Array(0);
+    this.borrowed = false;
+    this.marks.length = 0;
+    this.skipRemaining = 0;
+    if (resync) this.resync = true;
+  }
+}
