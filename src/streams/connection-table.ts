@@ -32,6 +32,15 @@ const PORT_HINT = 0.2;
 const DETECT_THRESHOLD = 0.5;
 const SWEEP_INTERVAL_NS = 1_000_000_000n;
 
+/** Bytes kept per direction while no protocol is detected, so a split first message is not lost. */
+const MAX_UNDETECTED_BYTES = 4096;
+
+interface Undetected {
+  bytes: Uint8Array;
+  time: bigint;
+  seq: number;
+}
+
 interface Connection {
   open: ConnectionOpened;
   lastTime: bigint;
@@ -39,6 +48,8 @@ interface Connection {
   /** Set when no protocol was found: the connection's bytes are ignored from then on. */
   unidentified: boolean;
   detectTries: number;
+  /** First bytes per direction awaiting detection (complete segments only). */
+  undetected: [Undetected | null, Undetected | null];
   streams: [DirectionStream<Frame, unknown>, DirectionStream<Frame, unknown>] | null;
   stitcher: Stitcher<Frame, unknown> | null;
 }
@@ -110,18 +121,61 @@ export class ConnectionTable implements StreamEventSink {
     if (existing) this.closeConnection(open.conn, existing, open.time);
     if (this.conns.size >= this.maxConnections) this.evictOldest();
     this.conns.set(open.conn, {
-      open, lastTime: open.time, spec: null, unidentified: false, detectTries: 0, streams: null, stitcher: null,
+      open, lastTime: open.time, spec: null, unidentified: false, detectTries: 0, undetected: [null, null], streams: null, stitcher: null,
     });
     this.counters.add('streams.connections');
   }
 
   private data(c: Connection, ev: StreamData): void {
     if (c.unidentified) return;
-    if (!c.spec && !this.detect(c, ev)) return;
+    if (!c.spec) {
+      this.detectAndReplay(c, ev);
+      return;
+    }
     c.streams![ev.dir].push(ev.bytes, ev.length, ev.time, ev.seq);
   }
 
-  private detect(c: Connection, ev: StreamData): boolean {
+  /**
+   * Runs detection on this direction's first bytes (joined with earlier undetected ones); once a
+   * protocol is found, replays the kept bytes of both directions in time order, then this event.
+   */
+  private detectAndReplay(c: Connection, ev: StreamData): void {
+    const kept = c.undetected[ev.dir];
+    const complete = ev.bytes.length === ev.length;
+    let first = ev.bytes;
+    if (kept && complete && kept.bytes.length + ev.bytes.length <= MAX_UNDETECTED_BYTES) {
+      first = new Uint8Array(kept.bytes.length + ev.bytes.length);
+      first.set(kept.bytes, 0);
+      first.set(ev.bytes, kept.bytes.length);
+    }
+    let spec = this.detect(c, ev, first);
+    if (!spec && first !== ev.bytes && !c.unidentified) {
+      // The kept bytes may be garbage (a stream joined mid-message): try this event alone.
+      spec = this.detect(c, ev, ev.bytes);
+      if (spec) {
+        this.counters.add('streams.undetected_bytes_dropped', kept!.bytes.length);
+        first = ev.bytes;
+      }
+    }
+    if (!spec) {
+      if (c.unidentified) return;
+      c.undetected[ev.dir] = complete && first.length <= MAX_UNDETECTED_BYTES
+        ? { bytes: first === ev.bytes ? ev.bytes.slice() : first, time: first === ev.bytes ? ev.time : kept!.time, seq: first === ev.bytes ? ev.seq : kept!.seq }
+        : null;
+      return;
+    }
+    this.attach(c, spec);
+    const other = c.undetected[1 - ev.dir];
+    c.undetected = [null, null];
+    if (other) c.streams![(1 - ev.dir) as Direction].push(other.bytes, other.bytes.length, other.time, other.seq);
+    if (first !== ev.bytes) {
+      c.streams![ev.dir].push(first, first.length, kept!.time, kept!.seq);
+    } else {
+      c.streams![ev.dir].push(ev.bytes, ev.length, ev.time, ev.seq);
+    }
+  }
+
+  private detect(c: Connection, ev: StreamData, data: Uint8Array): ProtocolSpec<any, any> | null {
     const { open } = c;
     const src = ev.dir === CLIENT_TO_SERVER ? open.client : open.server;
     const dst = ev.dir === CLIENT_TO_SERVER ? open.server : open.client;
@@ -130,7 +184,7 @@ export class ConnectionTable implements StreamEventSink {
     let bestScore = 0;
     for (const spec of this.protocols) {
       if (!spec.transports.includes(open.transport)) continue;
-      let score = spec.detect(ev.bytes, ctx);
+      let score = spec.detect(data, ctx);
       if (score <= 0) continue;
       if (spec.ports.includes(src.port) || spec.ports.includes(dst.port)) score += PORT_HINT;
       if (score > bestScore) {
@@ -141,12 +195,12 @@ export class ConnectionTable implements StreamEventSink {
     if (!best || bestScore < DETECT_THRESHOLD) {
       if (++c.detectTries >= this.detectAttempts) {
         c.unidentified = true;
+        c.undetected = [null, null];
         this.counters.add('streams.unidentified_connections');
       }
-      return false;
+      return null;
     }
-    this.attach(c, best);
-    return true;
+    return best;
   }
 
   private attach(c: Connection, spec: ProtocolSpec<any, any>): void {

@@ -23,6 +23,8 @@ interface Mark {
 
 export class DirectionStream<F extends Frame, S> {
   private buf: Uint8Array = new Uint8Array(0);
+  /** Owned storage `buf` lives in once bytes must be kept across events; grows geometrically. */
+  private store: Uint8Array | null = null;
   /** True while `buf` is a view of caller memory that must be copied before we keep it. */
   private borrowed = false;
   /** Absolute offset of buf[0] in the stream of captured + skipped bytes. */
@@ -67,7 +69,12 @@ export class DirectionStream<F extends Frame, S> {
       this.counters.add(`${this.spec.name}.buffer_overflow_bytes`, this.buf.length);
       this.reset(true);
     } else if (this.borrowed && this.buf.length > 0) {
-      this.buf = this.buf.slice();
+      // Keep the tail beyond this call: the caller may reuse its memory (the live ring buffer).
+      if (!this.store || this.store.length < this.buf.length) {
+        this.store = new Uint8Array(Math.max(4096, this.buf.length * 2));
+      }
+      this.store.set(this.buf, 0);
+      this.buf = this.store.subarray(0, this.buf.length);
       this.borrowed = false;
     }
   }
@@ -92,14 +99,24 @@ export class DirectionStream<F extends Frame, S> {
   private append(input: Uint8Array, time: bigint, seq: number): void {
     const offset = this.base + this.buf.length;
     if (this.buf.length === 0) {
+      // The common case: parse straight from the caller's bytes, copy only a leftover tail.
       this.buf = input;
       this.borrowed = true;
       this.marks.length = 0;
     } else {
-      const joined = new Uint8Array(this.buf.length + input.length);
-      joined.set(this.buf, 0);
-      joined.set(input, this.buf.length);
-      this.buf = joined;
+      const length = this.buf.length + input.length;
+      const at = this.borrowed || !this.store ? -1 : this.buf.byteOffset - this.store.byteOffset;
+      if (at >= 0 && at + length <= this.store!.length) {
+        this.store!.set(input, at + this.buf.length);
+        this.buf = this.store!.subarray(at, at + length);
+      } else {
+        // Grow geometrically so a frame trickling in small segments costs linear copying.
+        const store = new Uint8Array(Math.max(4096, length * 2));
+        store.set(this.buf, 0);
+        store.set(input, this.buf.length);
+        this.store = store;
+        this.buf = store.subarray(0, length);
+      }
       this.borrowed = false;
     }
     this.marks.push({ offset, time, seq });
@@ -180,6 +197,7 @@ export class DirectionStream<F extends Frame, S> {
   private reset(resync: boolean): void {
     this.base += this.buf.length;
     this.buf = new Uint8Array(0);
+    this.store = null;
     this.borrowed = false;
     this.marks.length = 0;
     this.skipRemaining = 0;

@@ -1,0 +1,27 @@
+/**
+ * @module cli/main
+ * The `flowscope` command: one subcommand per job (replay, up, server, agent, query).
+ */
+import { Command, CommanderError } from 'commander';
+import { registerReplay } from './replay.ts';
+
+const program = new Command();
+program
+  .name('flowscope')
+  .description('Zero-instrumentation observability: requests, metrics, service map and traces from what the kernel sees')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerReplay(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`flowscope: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}
