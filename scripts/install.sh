@@ -33,8 +33,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# Live capture attaches to tracepoints through tracefs.
-if [ "$(id -u)" -eq 0 ] && [ ! -d /sys/kernel/tracing/events ]; then
-  mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+# Live capture attaches to syscall tracepoints through tracefs.
+if [ "$(id -u)" -eq 0 ] && [ ! -d /sys/kernel/tracing/events/syscalls ] && [ ! -d /sys/kernel/debug/tracing/events/syscalls ]; then
+  mount -t tracefs tracefs /sys/kernel/tracing && echo "install: mounted tracefs on /sys/kernel/tracing"
+fi
+if [ ! -e /sys/kernel/btf/vmlinux ]; then
+  echo "install: warning: this kernel has no BTF (/sys/kernel/btf/vmlinux); live capture needs CONFIG_DEBUG_INFO_BTF=y" >&2
 fi
 echo "install: ok"

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerReplay } from './replay.ts';
+import { registerUp } from './up.ts';
 
 const program = new Command();
 program
@@ -14,6 +15,7 @@ program
   .exitOverride();
 
 registerReplay(program);
+registerUp(program);
 
 try {
   await program.parseAsync(process.argv);

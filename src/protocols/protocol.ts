@@ -84,6 +84,12 @@ export interface ProtocolSpec<F extends Frame = Frame, S = unknown> {
   createState(): S;
   /** Parse one frame from the start of `data`. Must never throw, on any input. */
   parse(data: Uint8Array, dir: Direction, state: S): ParseResult<F>;
+  /**
+   * Optional: the bytes of a frame that will never complete (a gap or hole inside it, or the end
+   * of the stream). Return the frame those bytes still describe (an HTTP start line whose headers
+   * were cut), or null. Must never throw.
+   */
+  parsePartial?(data: Uint8Array, dir: Direction, state: S): F | null;
   /** Offset >= from where a frame plausibly starts, or -1: used to resynchronise. */
   findFrameBoundary(data: Uint8Array, dir: Direction, from: number, state: S): number;
   /** How responses are paired with requests: in order (pipelining) or by `Frame.key`. */

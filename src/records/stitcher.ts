@@ -60,7 +60,6 @@ export class Stitcher<F extends Frame, S> {
       this.fifoHead++;
     }
     this.fifo.push(tf);
-    this.absorb = 0;
   }
 
   private response(tf: TimedFrame<F>): void {
@@ -70,7 +69,9 @@ export class Stitcher<F extends Frame, S> {
       request = this.byKey.get(key);
       if (request) this.byKey.delete(key);
     } else {
-      if (this.absorb > 0 && this.fifoHead === this.fifo.length) {
+      // In-order protocols answer strictly in order: replies still owed to the last answered
+      // request (subscribe confirmations) come before the answer to any later request.
+      if (this.absorb > 0) {
         this.absorb--;
         return;
       }

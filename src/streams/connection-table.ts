@@ -34,6 +34,8 @@ const SWEEP_INTERVAL_NS = 1_000_000_000n;
 
 /** Bytes kept per direction while no protocol is detected, so a split first message is not lost. */
 const MAX_UNDETECTED_BYTES = 4096;
+/** UDP datagrams kept per direction while no protocol is detected. */
+const MAX_UNDETECTED_DATAGRAMS = 8;
 
 interface Undetected {
   bytes: Uint8Array;
@@ -49,7 +51,7 @@ interface Connection {
   unidentified: boolean;
   detectTries: number;
   /** First bytes per direction awaiting detection (complete segments only). */
-  undetected: [Undetected | null, Undetected | null];
+  undetected: [Undetected[], Undetected[]];
   streams: [DirectionStream<Frame, unknown>, DirectionStream<Frame, unknown>] | null;
   stitcher: Stitcher<Frame, unknown> | null;
 }
@@ -121,7 +123,7 @@ export class ConnectionTable implements StreamEventSink {
     if (existing) this.closeConnection(open.conn, existing, open.time);
     if (this.conns.size >= this.maxConnections) this.evictOldest();
     this.conns.set(open.conn, {
-      open, lastTime: open.time, spec: null, unidentified: false, detectTries: 0, undetected: [null, null], streams: null, stitcher: null,
+      open, lastTime: open.time, spec: null, unidentified: false, detectTries: 0, undetected: [[], []], streams: null, stitcher: null,
     });
     this.counters.add('streams.connections');
   }
@@ -136,43 +138,56 @@ export class ConnectionTable implements StreamEventSink {
   }
 
   /**
-   * Runs detection on this direction's first bytes (joined with earlier undetected ones); once a
-   * protocol is found, replays the kept bytes of both directions in time order, then this event.
+   * Runs detection on this direction's first bytes (for TCP joined with earlier undetected ones);
+   * once a protocol is found, replays the kept bytes of both directions in time order, then this
+   * event. UDP datagrams are kept and replayed one by one: each is a message of its own.
    */
   private detectAndReplay(c: Connection, ev: StreamData): void {
-    const kept = c.undetected[ev.dir];
+    const held = c.undetected[ev.dir];
     const complete = ev.bytes.length === ev.length;
+    const udp = c.open.transport === 'udp';
     let first = ev.bytes;
-    if (kept && complete && kept.bytes.length + ev.bytes.length <= MAX_UNDETECTED_BYTES) {
-      first = new Uint8Array(kept.bytes.length + ev.bytes.length);
-      first.set(kept.bytes, 0);
-      first.set(ev.bytes, kept.bytes.length);
+    let joined = false;
+    if (!udp && held.length === 1 && complete && held[0]!.bytes.length + ev.bytes.length <= MAX_UNDETECTED_BYTES) {
+      first = new Uint8Array(held[0]!.bytes.length + ev.bytes.length);
+      first.set(held[0]!.bytes, 0);
+      first.set(ev.bytes, held[0]!.bytes.length);
+      joined = true;
     }
     let spec = this.detect(c, ev, first);
-    if (!spec && first !== ev.bytes && !c.unidentified) {
+    if (!spec && joined && !c.unidentified) {
       // The kept bytes may be garbage (a stream joined mid-message): try this event alone.
       spec = this.detect(c, ev, ev.bytes);
       if (spec) {
-        this.counters.add('streams.undetected_bytes_dropped', kept!.bytes.length);
+        this.counters.add('streams.undetected_bytes_dropped', held[0]!.bytes.length);
+        held.length = 0;
         first = ev.bytes;
+        joined = false;
       }
     }
     if (!spec) {
       if (c.unidentified) return;
-      c.undetected[ev.dir] = complete && first.length <= MAX_UNDETECTED_BYTES
-        ? { bytes: first === ev.bytes ? ev.bytes.slice() : first, time: first === ev.bytes ? ev.time : kept!.time, seq: first === ev.bytes ? ev.seq : kept!.seq }
-        : null;
+      if (!complete || first.length > MAX_UNDETECTED_BYTES) {
+        held.length = 0;
+      } else if (joined) {
+        held[0] = { bytes: first, time: held[0]!.time, seq: held[0]!.seq };
+      } else if (udp ? held.length < MAX_UNDETECTED_DATAGRAMS : true) {
+        if (!udp) held.length = 0;
+        held.push({ bytes: ev.bytes.slice(), time: ev.time, seq: ev.seq });
+      }
       return;
     }
     this.attach(c, spec);
-    const other = c.undetected[1 - ev.dir];
-    c.undetected = [null, null];
-    if (other) c.streams![(1 - ev.dir) as Direction].push(other.bytes, other.bytes.length, other.time, other.seq);
-    if (first !== ev.bytes) {
-      c.streams![ev.dir].push(first, first.length, kept!.time, kept!.seq);
-    } else {
-      c.streams![ev.dir].push(ev.bytes, ev.length, ev.time, ev.seq);
+    const replay: { dir: Direction; u: Undetected }[] = [];
+    for (const dir of [CLIENT_TO_SERVER, SERVER_TO_CLIENT] as const) {
+      if (dir === ev.dir && joined) continue;
+      for (const u of c.undetected[dir]) replay.push({ dir, u });
     }
+    c.undetected = [[], []];
+    replay.sort((a, b) => (a.u.time < b.u.time ? -1 : a.u.time > b.u.time ? 1 : 0));
+    for (const { dir, u } of replay) c.streams![dir].push(u.bytes, u.bytes.length, u.time, u.seq);
+    if (joined) c.streams![ev.dir].push(first, first.length, held[0]!.time, held[0]!.seq);
+    else c.streams![ev.dir].push(ev.bytes, ev.length, ev.time, ev.seq);
   }
 
   private detect(c: Connection, ev: StreamData, data: Uint8Array): ProtocolSpec<any, any> | null {
@@ -195,7 +210,7 @@ export class ConnectionTable implements StreamEventSink {
     if (!best || bestScore < DETECT_THRESHOLD) {
       if (++c.detectTries >= this.detectAttempts) {
         c.unidentified = true;
-        c.undetected = [null, null];
+        c.undetected = [[], []];
         this.counters.add('streams.unidentified_connections');
       }
       return null;
@@ -255,6 +270,10 @@ export class ConnectionTable implements StreamEventSink {
   }
 
   private closeConnection(id: number, c: Connection, time: bigint): void {
+    if (c.streams) {
+      c.streams[0].end();
+      c.streams[1].end();
+    }
     c.stitcher?.close(time);
     this.conns.delete(id);
   }

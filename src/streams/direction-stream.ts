@@ -91,9 +91,34 @@ export class DirectionStream<F extends Frame, S> {
       return;
     }
     // The hole reaches into bytes we needed: whatever was buffered can no longer complete.
-    if (this.buf.length > 0) this.counters.add(`${this.spec.name}.bytes_discarded_at_gap`, this.buf.length);
+    if (this.buf.length > 0) {
+      this.emitPartial(length);
+      this.counters.add(`${this.spec.name}.bytes_discarded_at_gap`, this.buf.length);
+    }
     this.counters.add(`${this.spec.name}.resyncs_after_gap`);
     this.reset(true);
+  }
+
+  /** The stream ended: a frame still incomplete may yet say what it was. */
+  end(): void {
+    if (this.buf.length > 0 && !this.options.datagram) this.emitPartial(0);
+    this.reset(false);
+  }
+
+  /** Emits what the parser can still make of an incomplete frame about to be discarded. */
+  private emitPartial(missing: number): void {
+    if (this.resync || !this.spec.parsePartial) return;
+    const frame = this.spec.parsePartial(this.buf, this.dir, this.state);
+    if (!frame) return;
+    const mark = this.markAt(this.base);
+    this.counters.add(`${this.spec.name}.partial_frames`);
+    this.emit({
+      frame,
+      dir: this.dir,
+      time: mark.time,
+      seq: mark.seq < 0 ? -1 : (mark.seq + (this.base - mark.offset)) >>> 0,
+      size: this.buf.length + (Number.isFinite(missing) ? missing : 0),
+    });
   }
 
   private append(input: Uint8Array, time: bigint, seq: number): void {

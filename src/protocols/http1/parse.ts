@@ -538,7 +538,7 @@ function headerInvalid(n: number, at: number): ParseResult<Http1Frame> {
   return n >= MAX_HEADER_BYTES ? invalid(`header section longer than ${MAX_HEADER_BYTES} bytes`) : NEEDS_MORE;
 }
 
-function parseRequest(d: Uint8Array, dir: Direction, state: Http1State): ParseResult<Http1Frame> {
+function parseRequest(d: Uint8Array, dir: Direction, state: Http1State, partial = false): ParseResult<Http1Frame> {
   const lineEnd = scanRequestLine(d, 0);
   if (lineEnd === LINE_INVALID) {
     return invalid('not an HTTP/1.x request line (method SP target SP HTTP/1.x): traffic is probably not HTTP/1');
@@ -549,7 +549,9 @@ function parseRequest(d: Uint8Array, dir: Direction, state: Http1State): ParseRe
   const targetStart = rlTargetStart;
   const targetEnd = rlTargetEnd;
   const minor = lineMinor;
-  const end = scanHeaders(d, lineEnd);
+  let end = scanHeaders(d, lineEnd);
+  // A header section that will never complete (gap, end of stream) still tells the start line.
+  if (end === LINE_PARTIAL && partial) end = d.length;
   if (end <= 0) return headerInvalid(d.length, end);
   lineMinor = minor;
   if (hTransferEncoding && !hChunked) {
@@ -582,7 +584,7 @@ function parseRequest(d: Uint8Array, dir: Direction, state: Http1State): ParseRe
   return { state: 'ok', frame, consumed };
 }
 
-function parseResponse(d: Uint8Array, dir: Direction, state: Http1State): ParseResult<Http1Frame> {
+function parseResponse(d: Uint8Array, dir: Direction, state: Http1State, partial = false): ParseResult<Http1Frame> {
   const lineEnd = scanStatusLine(d, 0);
   if (lineEnd === LINE_INVALID) return invalid('malformed HTTP/1.x status line');
   if (lineEnd === LINE_PARTIAL) return headerInvalid(d.length, LINE_PARTIAL);
@@ -590,7 +592,9 @@ function parseResponse(d: Uint8Array, dir: Direction, state: Http1State): ParseR
   const reasonStart = slReasonStart;
   const reasonEnd = slReasonEnd;
   const minor = lineMinor;
-  const end = scanHeaders(d, lineEnd);
+  let end = scanHeaders(d, lineEnd);
+  // A header section that will never complete (gap, end of stream) still tells the start line.
+  if (end === LINE_PARTIAL && partial) end = d.length;
   if (end <= 0) return headerInvalid(d.length, end);
   lineMinor = minor;
 
@@ -644,6 +648,16 @@ export function parseHttp1(d: Uint8Array, dir: Direction, state: Http1State): Pa
   }
   // Both kinds are accepted in either direction: the capture may have guessed the roles wrong.
   return startsAsResponse(d) ? parseResponse(d, dir, state) : parseRequest(d, dir, state);
+}
+
+/**
+ * {@link ProtocolSpec.parsePartial} for HTTP/1.x: the bytes of a message whose header section
+ * will never complete. A complete start line still gives a frame (method, target, status).
+ */
+export function parseHttp1Partial(d: Uint8Array, dir: Direction, state: Http1State): Http1Frame | null {
+  if (state.tunnel || d.length === 0 || state.body[dir] !== BODY_NONE) return null;
+  const result = startsAsResponse(d) ? parseResponse(d, dir, state, true) : parseRequest(d, dir, state, true);
+  return result.state === 'ok' ? result.frame : null;
 }
 
 export function createHttp1State(): Http1State {

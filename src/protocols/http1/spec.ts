@@ -6,7 +6,7 @@
 import type { ProtocolSpec } from '../protocol.ts';
 import type { Http1Frame, Http1State } from './types.ts';
 import { detectHttp1 } from './detect.ts';
-import { createHttp1State, findHttp1Boundary, parseHttp1 } from './parse.ts';
+import { createHttp1State, findHttp1Boundary, parseHttp1, parseHttp1Partial } from './parse.ts';
 import { describeHttp1 } from './describe.ts';
 
 export type { Http1Frame, Http1State } from './types.ts';
@@ -20,6 +20,7 @@ export const http1: ProtocolSpec<Http1Frame, Http1State> = {
   detect: detectHttp1,
   createState: createHttp1State,
   parse: parseHttp1,
+  parsePartial: parseHttp1Partial,
   findFrameBoundary: findHttp1Boundary,
   matching: 'fifo',
   describe: describeHttp1,

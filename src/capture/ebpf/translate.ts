@@ -1,0 +1,333 @@
+/**
+ * @module capture/ebpf/translate
+ * Turns socket tracer events (one socket's view of a connection) into connection-stream events:
+ * one connection per socket for TCP, one per socket and peer for UDP. Detects lost events from
+ * the per-socket event numbers and TCP sequence numbers and reports them as gaps. Pure: no I/O,
+ * so it is tested with synthetic events.
+ */
+import { CLIENT_TO_SERVER, SERVER_TO_CLIENT } from '../../streams/events.ts';
+import type { ConnectionOpened, Direction, Endpoint, StreamEventSink } from '../../streams/events.ts';
+import type { ProcessInfo } from '../../records/record.ts';
+import { Counters } from '../../util/counters.ts';
+import {
+  FS_DIR_SEND, FS_EV_CLOSE, FS_EV_DATA, FS_EV_OPEN, FS_FLAG_INTERESTING, FS_FLAG_MIDSTREAM, FS_FLAG_MMSG_MORE,
+  FS_FLAG_TCP_SEQ, FS_ROLE_CLIENT, FS_ROLE_SERVER, IPPROTO_TCP,
+} from './abi.ts';
+import type { KernelEvent } from './abi.ts';
+
+/** Says whether the first bytes of a socket look like a protocol we parse. */
+export type Classifier = (bytes: Uint8Array, ctx: { transport: 'tcp' | 'udp'; dir: Direction; srcPort: number; dstPort: number }) => boolean;
+
+export interface TranslatorOptions {
+  /** Identity of the process behind a socket. */
+  resolveProcess?: (pid: number, comm: string) => ProcessInfo | null;
+  /** Kernel monotonic ns -> ns since the epoch. */
+  toEpochNs?: (ktimeNs: bigint) => bigint;
+  counters?: Counters;
+  /** Sockets tracked; the oldest is closed ('idle') beyond this. Default 65536. */
+  maxSockets?: number;
+  /** UDP peers tracked per socket. Default 1024. */
+  maxPeersPerSocket?: number;
+  /** First data events of a socket are offered to `classify`; a hit calls `onInteresting`. */
+  classify?: Classifier;
+  onInteresting?: (sockId: number) => void;
+  /** Data events per socket offered to `classify`. Default 8 (the kernel's decision point). */
+  classifyEvents?: number;
+}
+
+interface Conn {
+  id: number;
+  open: ConnectionOpened;
+  /** Next expected TCP sequence number per Direction, or -1 before the first data. */
+  nextSeq: [number, number];
+}
+
+interface SocketView {
+  sockId: number;
+  pid: number;
+  transport: 'tcp' | 'udp';
+  /** FS_ROLE_CLIENT or FS_ROLE_SERVER: the kernel's, or guessed from ports. */
+  role: number;
+  rolesKnown: boolean;
+  midStream: boolean;
+  process: ProcessInfo | null;
+  local: Endpoint;
+  /** Next expected per-socket event number. */
+  nextSeqNo: number;
+  /** Events were lost since the last data event in a direction (index: FS_DIR_*). */
+  lossPending: [boolean, boolean];
+  classifyTries: number;
+  marked: boolean;
+  /** TCP: one connection under ''; UDP: one per peer "ip|port". */
+  conns: Map<string, Conn>;
+  /** Another traced socket on this host at the other end of the same TCP connection. */
+  peer: SocketView | null;
+  lastTime: bigint;
+}
+
+const EPHEMERAL_MIN = 32768;
+
+export class EventTranslator {
+  readonly counters: Counters;
+  private readonly sockets = new Map<number, SocketView>();
+  /** TCP sockets by local endpoint, to join the two ends of a connection seen on one host. */
+  private readonly byLocal = new Map<string, SocketView>();
+  private nextConnId = 1;
+  private readonly resolveProcess: (pid: number, comm: string) => ProcessInfo | null;
+  private readonly toEpochNs: (ktimeNs: bigint) => bigint;
+  private readonly maxSockets: number;
+  private readonly maxPeers: number;
+  private readonly classifyEvents: number;
+
+  constructor(
+    private readonly sink: StreamEventSink,
+    private readonly options: TranslatorOptions = {},
+  ) {
+    this.counters = options.counters ?? new Counters();
+    this.resolveProcess = options.resolveProcess ?? (() => null);
+    this.toEpochNs = options.toEpochNs ?? ((t) => t);
+    this.maxSockets = options.maxSockets ?? 65536;
+    this.maxPeers = options.maxPeersPerSocket ?? 1024;
+    this.classifyEvents = options.classifyEvents ?? 8;
+  }
+
+  get socketCount(): number {
+    return this.sockets.size;
+  }
+
+  push(ev: KernelEvent): void {
+    this.counters.add('capture.events');
+    switch (ev.kind) {
+      case FS_EV_OPEN:
+        this.onOpen(ev);
+        break;
+      case FS_EV_DATA:
+        this.onData(ev);
+        break;
+      case FS_EV_CLOSE:
+        this.onClose(ev);
+        break;
+      default:
+        this.counters.add('capture.malformed_events');
+    }
+  }
+
+  /** Closes every connection of sockets whose process is gone (exit closes fds without close()). */
+  closeWhere(gone: (pid: number) => boolean, time: bigint): void {
+    const dead = new Map<number, boolean>();
+    for (const s of [...this.sockets.values()]) {
+      let isGone = dead.get(s.pid);
+      if (isGone === undefined) dead.set(s.pid, (isGone = gone(s.pid)));
+      if (isGone) {
+        this.counters.add('capture.sockets_closed_process_gone');
+        this.dropSocket(s, time, 'end');
+      }
+    }
+  }
+
+  /** End of capture: every connection closes. */
+  flush(time: bigint): void {
+    for (const s of [...this.sockets.values()]) this.dropSocket(s, time, 'end');
+  }
+
+  private checkSeqNo(s: SocketView, ev: KernelEvent): void {
+    if (ev.seqNo > s.nextSeqNo) {
+      this.counters.add('capture.lost_events_detected', ev.seqNo - s.nextSeqNo);
+      s.lossPending[0] = true;
+      s.lossPending[1] = true;
+    } else if (ev.seqNo < s.nextSeqNo) {
+      // Two threads on one socket can reach the ring in the other order than they numbered.
+      this.counters.add('capture.reordered_events');
+    }
+    if (ev.seqNo + 1 > s.nextSeqNo) s.nextSeqNo = ev.seqNo + 1;
+  }
+
+  private onOpen(ev: KernelEvent): void {
+    const old = this.sockets.get(ev.sockId);
+    if (old) this.dropSocket(old, this.toEpochNs(ev.tsExitNs), 'end');
+    const s = this.newSocket(ev, false);
+    this.checkSeqNo(s, ev);
+    if (s.transport === 'tcp') this.connFor(s, ev);
+  }
+
+  private onData(ev: KernelEvent): void {
+    let s = this.sockets.get(ev.sockId);
+    if (!s) {
+      // The open event was lost or filtered: start from what this event says.
+      this.counters.add('capture.sockets_without_open');
+      s = this.newSocket(ev, true);
+    }
+    this.checkSeqNo(s, ev);
+    const conn = this.connFor(s, ev);
+    if (!conn) return;
+    const sending = ev.direction === FS_DIR_SEND;
+    const dir: Direction = (s.role === FS_ROLE_CLIENT) === sending ? CLIENT_TO_SERVER : SERVER_TO_CLIENT;
+    // A send is stamped when the application handed the bytes over; a receive when they were
+    // delivered (a blocking read may have waited long before the bytes arrived).
+    const time = this.toEpochNs(sending ? ev.tsEnterNs : ev.tsExitNs);
+    s.lastTime = time;
+    const length = ev.ret;
+    let seq = -1;
+    if (ev.flags & FS_FLAG_TCP_SEQ) {
+      seq = ev.tcpSeq;
+      const expected = conn.nextSeq[dir];
+      if (expected >= 0 && seq !== expected) {
+        const ahead = (seq - expected) >>> 0;
+        if (ahead < 0x8000_0000) {
+          // Bytes we never saw: lost events, or moved by syscalls we do not trace (sendfile, splice).
+          this.counters.add('capture.gaps');
+          this.counters.add('capture.gap_bytes', ahead);
+          this.sink.onEvent({ kind: 'gap', conn: conn.id, dir, time, length: ahead });
+        } else {
+          this.counters.add('capture.seq_rewinds');
+        }
+      }
+      conn.nextSeq[dir] = (seq + length) >>> 0;
+      s.lossPending[ev.direction & 1] = false;
+    } else if (s.lossPending[ev.direction & 1]) {
+      s.lossPending[ev.direction & 1] = false;
+      this.counters.add('capture.gaps');
+      this.sink.onEvent({ kind: 'gap', conn: conn.id, dir, time, length: -1 });
+    }
+    if (ev.flags & FS_FLAG_MMSG_MORE) this.counters.add('capture.mmsg_messages_unseen');
+    if (ev.payload.length < length) this.counters.add('capture.payload_truncated');
+    this.sink.onEvent({ kind: 'data', conn: conn.id, dir, time, seq, bytes: ev.payload, length });
+    this.maybeClassify(s, ev, conn, dir);
+  }
+
+  private onClose(ev: KernelEvent): void {
+    const s = this.sockets.get(ev.sockId);
+    if (!s) return;
+    this.checkSeqNo(s, ev);
+    const quiet = ev.quietBytesSent + ev.quietBytesReceived;
+    if (quiet > 0) this.counters.add('capture.quiet_bytes', quiet);
+    this.dropSocket(s, this.toEpochNs(ev.tsExitNs), 'fin');
+  }
+
+  private maybeClassify(s: SocketView, ev: KernelEvent, conn: Conn, dir: Direction): void {
+    const classify = this.options.classify;
+    if (!classify || s.marked || (ev.flags & FS_FLAG_INTERESTING) || s.classifyTries >= this.classifyEvents) return;
+    if (ev.payload.length === 0) return;
+    s.classifyTries++;
+    const src = dir === CLIENT_TO_SERVER ? conn.open.client : conn.open.server;
+    const dst = dir === CLIENT_TO_SERVER ? conn.open.server : conn.open.client;
+    let hit = false;
+    try {
+      hit = classify(ev.payload, { transport: s.transport, dir, srcPort: src.port, dstPort: dst.port });
+    } catch {
+      this.counters.add('capture.classifier_errors');
+    }
+    if (hit) {
+      s.marked = true;
+      this.counters.add('capture.sockets_marked');
+      this.options.onInteresting?.(s.sockId);
+    }
+  }
+
+  private newSocket(ev: KernelEvent, withoutOpen: boolean): SocketView {
+    if (this.sockets.size >= this.maxSockets) {
+      const oldest = this.sockets.values().next().value as SocketView;
+      this.counters.add('capture.sockets_evicted');
+      this.dropSocket(oldest, oldest.lastTime, 'idle');
+    }
+    const transport = ev.protocol === IPPROTO_TCP ? 'tcp' : 'udp';
+    const rolesKnown = ev.role === FS_ROLE_CLIENT || ev.role === FS_ROLE_SERVER;
+    const role = rolesKnown ? ev.role : guessRole(ev.localPort, ev.remotePort);
+    const s: SocketView = {
+      sockId: ev.sockId,
+      pid: ev.pid,
+      transport,
+      role,
+      rolesKnown,
+      midStream: transport === 'tcp' && ((ev.flags & FS_FLAG_MIDSTREAM) !== 0 || withoutOpen),
+      process: this.resolveProcess(ev.pid, ev.comm),
+      local: { ip: ev.localAddr, port: ev.localPort },
+      nextSeqNo: withoutOpen ? ev.seqNo : 0,
+      lossPending: [false, false],
+      classifyTries: 0,
+      marked: false,
+      conns: new Map(),
+      peer: null,
+      lastTime: this.toEpochNs(ev.tsExitNs),
+    };
+    this.sockets.set(ev.sockId, s);
+    return s;
+  }
+
+  private connFor(s: SocketView, ev: KernelEvent): Conn | null {
+    const key = s.transport === 'tcp' ? '' : `${ev.remoteAddr}|${ev.remotePort}`;
+    const existing = s.conns.get(key);
+    if (existing) return existing;
+    if (s.conns.size >= this.maxPeers) {
+      const [oldKey, oldest] = s.conns.entries().next().value as [string, Conn];
+      this.counters.add('capture.udp_peers_evicted');
+      s.conns.delete(oldKey);
+      this.sink.onEvent({ kind: 'close', conn: oldest.id, time: s.lastTime, reason: 'idle' });
+    }
+    const local = { ip: ev.localAddr, port: ev.localPort };
+    const remote = { ip: ev.remoteAddr, port: ev.remotePort };
+    const client = s.role === FS_ROLE_CLIENT ? local : remote;
+    const server = s.role === FS_ROLE_CLIENT ? remote : local;
+    const open: ConnectionOpened = {
+      kind: 'open',
+      conn: this.nextConnId++,
+      time: this.toEpochNs(ev.tsEnterNs || ev.tsExitNs),
+      transport: s.transport,
+      client,
+      server,
+      rolesKnown: s.rolesKnown,
+      midStream: s.midStream,
+      observation: s.role === FS_ROLE_CLIENT ? 'client' : 'server',
+      clientProcess: s.role === FS_ROLE_CLIENT ? s.process : null,
+      serverProcess: s.role === FS_ROLE_CLIENT ? null : s.process,
+    };
+    const conn: Conn = { id: open.conn, open, nextSeq: [-1, -1] };
+    s.conns.set(key, conn);
+    if (s.transport === 'tcp') this.joinLocalPeer(s, conn, remote);
+    this.counters.add('capture.connections');
+    this.sink.onEvent(open);
+    return conn;
+  }
+
+  /**
+   * When both ends of a TCP connection are traced on this host, each connection learns the other
+   * end's process. The other end's open event was already emitted: it is completed in place,
+   * which the connection table sees because it keeps that object and reads it when it emits records.
+   */
+  private joinLocalPeer(s: SocketView, conn: Conn, remote: Endpoint): void {
+    const myKey = `${s.local.ip}|${s.local.port}`;
+    const prior = this.byLocal.get(myKey);
+    if (prior && prior !== s && this.sockets.get(prior.sockId) !== prior) this.byLocal.delete(myKey);
+    this.byLocal.set(myKey, s);
+    const other = this.byLocal.get(`${remote.ip}|${remote.port}`);
+    if (!other || other === s) return;
+    const otherConn = other.conns.get('');
+    if (!otherConn) return;
+    const otherRemote = other.role === FS_ROLE_CLIENT ? otherConn.open.server : otherConn.open.client;
+    if (otherRemote.ip !== s.local.ip || otherRemote.port !== s.local.port) return;
+    s.peer = other;
+    other.peer = s;
+    if (s.role === FS_ROLE_CLIENT) conn.open.serverProcess = other.process;
+    else conn.open.clientProcess = other.process;
+    if (other.role === FS_ROLE_CLIENT) otherConn.open.serverProcess = s.process;
+    else otherConn.open.clientProcess = s.process;
+    this.counters.add('capture.local_peers_joined');
+  }
+
+  private dropSocket(s: SocketView, time: bigint, reason: 'fin' | 'idle' | 'end'): void {
+    for (const conn of s.conns.values()) this.sink.onEvent({ kind: 'close', conn: conn.id, time, reason });
+    s.conns.clear();
+    this.sockets.delete(s.sockId);
+    const key = `${s.local.ip}|${s.local.port}`;
+    if (this.byLocal.get(key) === s) this.byLocal.delete(key);
+    if (s.peer?.peer === s) s.peer.peer = null;
+  }
+}
+
+/** For a socket seen mid-life: the end on a well-known (non-ephemeral) or lower port is the server. */
+export function guessRole(localPort: number, remotePort: number): number {
+  const localEphemeral = localPort >= EPHEMERAL_MIN;
+  const remoteEphemeral = remotePort >= EPHEMERAL_MIN;
+  if (localEphemeral !== remoteEphemeral) return localEphemeral ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
+  return localPort > remotePort ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
+}
