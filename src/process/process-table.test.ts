@@ -24,7 +24,7 @@ function fakeProc(): string {
   return root;
 }
 
-test('host process: command, executable, no container, service from the executable', () => {
+test('host process: command, executable, no container, service from the command', () => {
   const table = new ProcessTable({ procRoot: fakeProc() });
   assert.deepEqual(table.lookup(10), { pid: 10, command: 'nginx', executable: '/usr/sbin/nginx', container_id: null, service: 'nginx' });
 });
@@ -64,4 +64,24 @@ test('cache: bounded LRU, re-read after the TTL or when the command changes (exe
   table.lookup(30, 'x');
   assert.equal(table.size, 2);
   assert.equal(table.evictions, 1);
+});
+
+test('service is the command name, not the executable a link points to', () => {
+  const root = mkdtempSync(join(tmpdir(), 'proc-'));
+  const dir = join(root, '30');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'comm'), 'redis-server\n');
+  symlinkSync('/usr/bin/redis-check-rdb', join(dir, 'exe'));
+  const table = new ProcessTable({ procRoot: root });
+  assert.equal(table.lookup(30).service, 'redis-server');
+});
+
+test('a command cut at 15 bytes takes the executable name it starts', () => {
+  const root = mkdtempSync(join(tmpdir(), 'proc-'));
+  const dir = join(root, '31');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'comm'), 'orders-consumer\n');
+  symlinkSync('/opt/app/orders-consumer-worker', join(dir, 'exe'));
+  const table = new ProcessTable({ procRoot: root });
+  assert.equal(table.lookup(31).service, 'orders-consumer-worker');
 });

@@ -105,8 +105,12 @@ export class ProcessTable {
       const host = readSmall(`${dir}/root/etc/hostname`)?.trim();
       if (host && /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(host)) service = host;
     }
-    if (!service && executable) service = basename(executable);
-    if (!service) service = command;
+    if (!service) {
+      // The command name is what the process calls itself (redis-server's executable is a link to
+      // redis-check-rdb); the kernel cuts it at 15 bytes, where the executable's name is whole.
+      const exeName = executable ? basename(executable) : null;
+      service = command.length >= 15 && exeName?.startsWith(command) ? exeName : command;
+    }
     return { pid, command, executable, container_id: containerId, service };
   }
 }
