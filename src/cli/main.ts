@@ -5,6 +5,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerReplay } from './replay.ts';
 import { registerUp } from './up.ts';
+import { registerServer } from './server.ts';
+import { registerAgent } from './agent.ts';
+import { registerQuery } from './query.ts';
 
 const program = new Command();
 program
@@ -16,6 +19,9 @@ program
 
 registerReplay(program);
 registerUp(program);
+registerServer(program);
+registerAgent(program);
+registerQuery(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -20,6 +20,9 @@ import { LineWriter } from '../sinks/line-writer.ts';
 import { recordToJson } from '../sinks/jsonl.ts';
 import { recordToRow, TABLE_HEADER } from '../sinks/table.ts';
 import { collect, parseProtocols } from './options.ts';
+import { parseListen, runServer } from './server.ts';
+import type { RunningServer } from './server.ts';
+import { DEFAULT_API_PORT } from '../server/api.ts';
 
 export interface UpOptions {
   format: 'table' | 'jsonl';
@@ -31,6 +34,12 @@ export interface UpOptions {
   payloadBytes: number;
   rules?: string;
   stats: boolean;
+  /** Store records and serve the API (default); `--no-store` only prints. */
+  store: boolean;
+  dataDir?: string;
+  clickhouse?: string;
+  listen: string;
+  token?: string;
 }
 
 /** Receives every record; sinks are called in order and must not throw (errors are counted). */
@@ -52,6 +61,11 @@ export function registerUp(program: Command): void {
     .option('--payload-bytes <n>', `bytes copied per socket read/write (1..${FS_MAX_PAYLOAD})`, payloadBytes, 1024)
     .option('--rules <file>', 'service-name rules ("match <field> <glob> -> service <name>" lines)')
     .option('--no-stats', 'do not print the counters to stderr at the end')
+    .option('--no-store', 'only print records: no storage, no API')
+    .option('--data-dir <dir>', 'embedded store directory (default: /var/lib/flowscope as root, else ~/.local/share/flowscope)')
+    .option('--clickhouse <url>', 'store in this ClickHouse server instead of the embedded engine')
+    .option('--listen <addr>', 'query API address (anything but loopback needs --token)', `127.0.0.1:${DEFAULT_API_PORT}`)
+    .option('--token <token>', 'bearer token API clients must send (default: $FLOWSCOPE_TOKEN)')
     .action(async (options: UpOptions) => {
       process.exitCode = await up(options);
     });
@@ -99,6 +113,30 @@ export async function up(options: UpOptions, extraSinks: RecordSink[] = []): Pro
   };
   const table = new ConnectionTable(onRecord, { protocols, counters });
 
+  // Agent and server in one process: records go straight to the writer, no network hop.
+  let server: RunningServer | null = null;
+  let source: LiveSource | null = null;
+  if (options.store) {
+    try {
+      server = await runServer({
+        listen: parseListen(options.listen),
+        token: options.token ?? process.env.FLOWSCOPE_TOKEN,
+        store: { dataDir: options.dataDir, clickhouse: options.clickhouse },
+        counters,
+        gauges: (): Record<string, number> => {
+          const k = source?.kernelStats();
+          return k ? { 'kernel.events_submitted': k.submitted, 'kernel.events_lost': k.lost } : {};
+        },
+      });
+    } catch (err) {
+      process.stderr.write(`flowscope up: cannot start the store and API: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 2;
+    }
+    const writer = server.writer;
+    sinks.push((r) => writer.write(r));
+    process.stderr.write(`flowscope up: storing in ${server.store.location}; query API on ${server.api.url}\n`);
+  }
+
   // Kernel filter for a few pids; in user space for more, and for names and ports.
   const kernelPids = pids.length <= FS_MAX_FILTER_PIDS ? pids : [];
   const userPids = pids.length > FS_MAX_FILTER_PIDS ? new Set(pids) : null;
@@ -109,7 +147,7 @@ export async function up(options: UpOptions, extraSinks: RecordSink[] = []): Pro
       (ports.size === 0 || ports.has(ev.localPort) || ports.has(ev.remotePort))
     : undefined;
 
-  const source = new LiveSource(table, {
+  source = new LiveSource(table, {
     counters,
     processes,
     pids: kernelPids,
@@ -120,6 +158,7 @@ export async function up(options: UpOptions, extraSinks: RecordSink[] = []): Pro
   try {
     source.start();
   } catch (err) {
+    await server?.close();
     if (err instanceof NotSupportedError || err instanceof CaptureError) {
       process.stderr.write(`flowscope up: ${err.message}\n`);
       return 2;
@@ -145,6 +184,8 @@ export async function up(options: UpOptions, extraSinks: RecordSink[] = []): Pro
   source.stop();
   table.flush();
   await out.flush();
+  // Everything accepted is written before the store closes.
+  await server?.close();
   if (options.stats) {
     const snapshot = counters.snapshot();
     if (kernel) {
