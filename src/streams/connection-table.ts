@@ -20,6 +20,12 @@ export interface ConnectionTableOptions {
   requestTimeoutNs?: bigint;
   /** Connections silent this long are closed. Default 5 min. */
   idleTimeoutNs?: bigint;
+  /**
+   * UDP connections silent this long are closed. Default 30 s: a datagram exchange (a DNS query
+   * and its answer) is over long before, and clients use a new port for each, so keeping them for
+   * the TCP idle time would grow memory with every port ever seen.
+   */
+  udpIdleTimeoutNs?: bigint;
   maxConnections?: number;
   maxBufferPerDirection?: number;
   /** Data events inspected before a connection is declared unidentified. */
@@ -43,6 +49,9 @@ interface Undetected {
   seq: number;
 }
 
+/** What `held` is while a connection keeps nothing; never written to. */
+const NOTHING_HELD: readonly Undetected[] = [];
+
 interface Connection {
   open: ConnectionOpened;
   lastTime: bigint;
@@ -50,8 +59,8 @@ interface Connection {
   /** Set when no protocol was found: the connection's bytes are ignored from then on. */
   unidentified: boolean;
   detectTries: number;
-  /** First bytes per direction awaiting detection (complete segments only). */
-  undetected: [Undetected[], Undetected[]];
+  /** First bytes per direction awaiting detection (complete segments only); null while none are kept. */
+  undetected: [Undetected[], Undetected[]] | null;
   streams: [DirectionStream<Frame, unknown>, DirectionStream<Frame, unknown>] | null;
   stitcher: Stitcher<Frame, unknown> | null;
 }
@@ -62,10 +71,12 @@ export class ConnectionTable implements StreamEventSink {
   private readonly protocols: readonly ProtocolSpec<any, any>[];
   private readonly requestTimeoutNs: bigint;
   private readonly idleTimeoutNs: bigint;
+  private readonly udpIdleTimeoutNs: bigint;
   private readonly maxConnections: number;
   private readonly maxBuffer: number;
   private readonly detectAttempts: number;
-  private lastSweep = 0n;
+  /** Time of the next sweep (compared, not subtracted: no bigint allocated per event). */
+  private nextSweep = SWEEP_INTERVAL_NS;
   private now = 0n;
 
   constructor(private readonly onRecord: (record: RequestRecord) => void, options: ConnectionTableOptions = {}) {
@@ -73,6 +84,7 @@ export class ConnectionTable implements StreamEventSink {
     this.protocols = options.protocols ?? PROTOCOLS;
     this.requestTimeoutNs = options.requestTimeoutNs ?? 30_000_000_000n;
     this.idleTimeoutNs = options.idleTimeoutNs ?? 300_000_000_000n;
+    this.udpIdleTimeoutNs = options.udpIdleTimeoutNs ?? 30_000_000_000n;
     this.maxConnections = options.maxConnections ?? 100_000;
     this.maxBuffer = options.maxBufferPerDirection ?? DEFAULT_MAX_BUFFER;
     this.detectAttempts = options.detectAttempts ?? 8;
@@ -110,7 +122,7 @@ export class ConnectionTable implements StreamEventSink {
         break;
       }
     }
-    if (this.now - this.lastSweep >= SWEEP_INTERVAL_NS) this.sweep();
+    if (this.now >= this.nextSweep) this.sweep();
   }
 
   /** End of input: every connection closes at the last time seen. */
@@ -123,7 +135,7 @@ export class ConnectionTable implements StreamEventSink {
     if (existing) this.closeConnection(open.conn, existing, open.time);
     if (this.conns.size >= this.maxConnections) this.evictOldest();
     this.conns.set(open.conn, {
-      open, lastTime: open.time, spec: null, unidentified: false, detectTries: 0, undetected: [[], []], streams: null, stitcher: null,
+      open, lastTime: open.time, spec: null, unidentified: false, detectTries: 0, undetected: null, streams: null, stitcher: null,
     });
     this.counters.add('streams.connections');
   }
@@ -143,7 +155,7 @@ export class ConnectionTable implements StreamEventSink {
    * event. UDP datagrams are kept and replayed one by one: each is a message of its own.
    */
   private detectAndReplay(c: Connection, ev: StreamData): void {
-    const held = c.undetected[ev.dir];
+    const held: readonly Undetected[] = c.undetected ? c.undetected[ev.dir] : NOTHING_HELD;
     const complete = ev.bytes.length === ev.length;
     const udp = c.open.transport === 'udp';
     let first = ev.bytes;
@@ -160,32 +172,36 @@ export class ConnectionTable implements StreamEventSink {
       spec = this.detect(c, ev, ev.bytes);
       if (spec) {
         this.counters.add('streams.undetected_bytes_dropped', held[0]!.bytes.length);
-        held.length = 0;
+        c.undetected![ev.dir] = [];
         first = ev.bytes;
         joined = false;
       }
     }
     if (!spec) {
       if (c.unidentified) return;
+      c.undetected ??= [[], []];
+      const kept = c.undetected[ev.dir];
       if (!complete || first.length > MAX_UNDETECTED_BYTES) {
-        held.length = 0;
+        kept.length = 0;
       } else if (joined) {
-        held[0] = { bytes: first, time: held[0]!.time, seq: held[0]!.seq };
-      } else if (udp ? held.length < MAX_UNDETECTED_DATAGRAMS : true) {
-        if (!udp) held.length = 0;
-        held.push({ bytes: ev.bytes.slice(), time: ev.time, seq: ev.seq });
+        kept[0] = { bytes: first, time: kept[0]!.time, seq: kept[0]!.seq };
+      } else if (udp ? kept.length < MAX_UNDETECTED_DATAGRAMS : true) {
+        if (!udp) kept.length = 0;
+        kept.push({ bytes: ev.bytes.slice(), time: ev.time, seq: ev.seq });
       }
       return;
     }
     this.attach(c, spec);
-    const replay: { dir: Direction; u: Undetected }[] = [];
-    for (const dir of [CLIENT_TO_SERVER, SERVER_TO_CLIENT] as const) {
-      if (dir === ev.dir && joined) continue;
-      for (const u of c.undetected[dir]) replay.push({ dir, u });
+    if (c.undetected) {
+      const replay: { dir: Direction; u: Undetected }[] = [];
+      for (const dir of [CLIENT_TO_SERVER, SERVER_TO_CLIENT] as const) {
+        if (dir === ev.dir && joined) continue;
+        for (const u of c.undetected[dir]) replay.push({ dir, u });
+      }
+      c.undetected = null;
+      replay.sort((a, b) => (a.u.time < b.u.time ? -1 : a.u.time > b.u.time ? 1 : 0));
+      for (const { dir, u } of replay) c.streams![dir].push(u.bytes, u.bytes.length, u.time, u.seq);
     }
-    c.undetected = [[], []];
-    replay.sort((a, b) => (a.u.time < b.u.time ? -1 : a.u.time > b.u.time ? 1 : 0));
-    for (const { dir, u } of replay) c.streams![dir].push(u.bytes, u.bytes.length, u.time, u.seq);
     if (joined) c.streams![ev.dir].push(first, first.length, held[0]!.time, held[0]!.seq);
     else c.streams![ev.dir].push(ev.bytes, ev.length, ev.time, ev.seq);
   }
@@ -210,7 +226,7 @@ export class ConnectionTable implements StreamEventSink {
     if (!best || bestScore < DETECT_THRESHOLD) {
       if (++c.detectTries >= this.detectAttempts) {
         c.unidentified = true;
-        c.undetected = [[], []];
+        c.undetected = null;
         this.counters.add('streams.unidentified_connections');
       }
       return null;
@@ -250,6 +266,9 @@ export class ConnectionTable implements StreamEventSink {
     const start = req ? req.time : resp!.time;
     const end = resp ? resp.time : call.giveUpTime ?? start;
     const tcp = open.transport === 'tcp';
+    const f = call.fields;
+    // The protocol fields written out rather than spread: a spread in mid-literal is a runtime
+    // call per record. Same keys, same order (RECORD_KEYS).
     const record: RequestRecord = {
       start_time: start,
       end_time: end,
@@ -259,11 +278,22 @@ export class ConnectionTable implements StreamEventSink {
       observation: open.observation,
       client: { ip: client.ip, port: client.port, process: clientProcess },
       server: { ip: server.ip, port: server.port, process: serverProcess },
-      ...call.fields,
+      request_type: f.request_type,
+      request_domain: f.request_domain,
+      request_resource: f.request_resource,
+      protocol_version: f.protocol_version,
+      response_code: f.response_code,
+      response_status: f.response_status,
+      response_message: f.response_message,
+      response_summary: f.response_summary,
       request_bytes: req ? req.size : 0,
       response_bytes: resp ? resp.size : 0,
       req_tcp_seq: tcp && req && req.seq >= 0 ? req.seq : null,
       resp_tcp_seq: tcp && resp && resp.seq >= 0 ? resp.seq : null,
+      trace_id: f.trace_id,
+      span_id: f.span_id,
+      parent_span_id: f.parent_span_id,
+      x_request_id: f.x_request_id,
     };
     this.counters.add('records.emitted');
     this.onRecord(record);
@@ -288,11 +318,12 @@ export class ConnectionTable implements StreamEventSink {
   }
 
   private sweep(): void {
-    this.lastSweep = this.now;
+    this.nextSweep = this.now + SWEEP_INTERVAL_NS;
     const requestDeadline = this.now - this.requestTimeoutNs;
     const idleDeadline = this.now - this.idleTimeoutNs;
+    const udpIdleDeadline = this.now - this.udpIdleTimeoutNs;
     for (const [id, c] of this.conns) {
-      if (c.lastTime < idleDeadline) {
+      if (c.lastTime < (c.open.transport === 'udp' ? udpIdleDeadline : idleDeadline)) {
         this.counters.add('streams.connections_idle_closed');
         this.closeConnection(id, c, this.now);
       } else if (c.stitcher && c.stitcher.pending > 0) {

@@ -14,22 +14,28 @@ const RESYNC_TAIL = 64;
 /** Parse attempts per data event before the stream gives up on it (a parser that loops). */
 const MAX_FRAMES_PER_EVENT = 100_000;
 
-interface Mark {
-  /** Absolute stream offset of the segment's first byte. */
-  offset: number;
-  time: bigint;
-  seq: number;
-}
+/** The empty buffer, shared: `buf` is only ever read or re-pointed, never written through. */
+const EMPTY = new Uint8Array(0);
+
 
 export class DirectionStream<F extends Frame, S> {
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array = EMPTY;
   /** Owned storage `buf` lives in once bytes must be kept across events; grows geometrically. */
   private store: Uint8Array | null = null;
   /** True while `buf` is a view of caller memory that must be copied before we keep it. */
   private borrowed = false;
   /** Absolute offset of buf[0] in the stream of captured + skipped bytes. */
   private base = 0;
-  private marks: Mark[] = [];
+  /**
+   * Marks: per appended segment, the absolute stream offset of its first byte, its time and its
+   * sequence number. Parallel arrays used as a queue [markHead, markEnd) and overwritten in place,
+   * so that a segment costs no allocation.
+   */
+  private readonly markOffset: number[] = [];
+  private readonly markTime: bigint[] = [];
+  private readonly markSeq: number[] = [];
+  private markHead = 0;
+  private markEnd = 0;
   private skipRemaining = 0;
   private resync: boolean;
 
@@ -110,13 +116,13 @@ export class DirectionStream<F extends Frame, S> {
     if (this.resync || !this.spec.parsePartial) return;
     const frame = this.spec.parsePartial(this.buf, this.dir, this.state);
     if (!frame) return;
-    const mark = this.markAt(this.base);
+    const m = this.markAt(this.base);
     this.counters.add(`${this.spec.name}.partial_frames`);
     this.emit({
       frame,
       dir: this.dir,
-      time: mark.time,
-      seq: mark.seq < 0 ? -1 : (mark.seq + (this.base - mark.offset)) >>> 0,
+      time: this.timeAt(m),
+      seq: this.seqAt(m),
       size: this.buf.length + (Number.isFinite(missing) ? missing : 0),
     });
   }
@@ -127,7 +133,7 @@ export class DirectionStream<F extends Frame, S> {
       // The common case: parse straight from the caller's bytes, copy only a leftover tail.
       this.buf = input;
       this.borrowed = true;
-      this.marks.length = 0;
+      this.markHead = this.markEnd = 0;
     } else {
       const length = this.buf.length + input.length;
       const at = this.borrowed || !this.store ? -1 : this.buf.byteOffset - this.store.byteOffset;
@@ -144,7 +150,7 @@ export class DirectionStream<F extends Frame, S> {
       }
       this.borrowed = false;
     }
-    this.marks.push({ offset, time, seq });
+    this.addMark(offset, time, seq);
   }
 
   private parseLoop(): void {
@@ -162,13 +168,13 @@ export class DirectionStream<F extends Frame, S> {
       const result = spec.parse(this.buf, dir, state);
       switch (result.state) {
         case 'ok': {
-          const mark = this.markAt(this.base);
+          const m = this.markAt(this.base);
           const size = result.consumed;
           this.emit({
             frame: result.frame,
             dir,
-            time: mark.time,
-            seq: mark.seq < 0 ? -1 : (mark.seq + (this.base - mark.offset)) >>> 0,
+            time: this.timeAt(m),
+            seq: this.seqAt(m),
             size: Number.isFinite(size) ? size : this.buf.length,
           });
           this.consumeOrSkip(size);
@@ -207,24 +213,62 @@ export class DirectionStream<F extends Frame, S> {
 
   private consume(n: number): void {
     if (n <= 0) return;
-    this.buf = this.buf.subarray(n);
+    // Whole buffer consumed (one frame per segment, the common case): no new view needed.
+    this.buf = n >= this.buf.length ? EMPTY : this.buf.subarray(n);
     this.base += n;
   }
 
-  /** The segment holding absolute offset `at`; drops segments wholly before it. */
-  private markAt(at: number): Mark {
-    let i = 0;
-    while (i + 1 < this.marks.length && this.marks[i + 1]!.offset <= at) i++;
-    if (i > 0) this.marks.splice(0, i);
-    return this.marks[0] ?? { offset: at, time: 0n, seq: -1 };
+  private addMark(offset: number, time: bigint, seq: number): void {
+    let end = this.markEnd;
+    if (end === this.markOffset.length && this.markHead > 0) {
+      // Full: move the live marks down before growing.
+      const head = this.markHead;
+      for (let i = head; i < end; i++) {
+        this.markOffset[i - head] = this.markOffset[i]!;
+        this.markTime[i - head] = this.markTime[i]!;
+        this.markSeq[i - head] = this.markSeq[i]!;
+      }
+      end -= head;
+      this.markHead = 0;
+    }
+    if (end === this.markOffset.length) {
+      this.markOffset.push(offset);
+      this.markTime.push(time);
+      this.markSeq.push(seq);
+    } else {
+      this.markOffset[end] = offset;
+      this.markTime[end] = time;
+      this.markSeq[end] = seq;
+    }
+    this.markEnd = end + 1;
+  }
+
+  /** Index of the mark of the segment holding absolute offset `at` (dropping those wholly before it), or -1. */
+  private markAt(at: number): number {
+    let i = this.markHead;
+    while (i + 1 < this.markEnd && this.markOffset[i + 1]! <= at) i++;
+    this.markHead = i;
+    return i < this.markEnd ? i : -1;
+  }
+
+  /** Time of the frame starting at `base` in mark `m`. */
+  private timeAt(m: number): bigint {
+    return m < 0 ? 0n : this.markTime[m]!;
+  }
+
+  /** Sequence number of the byte at `base`, inside mark `m`'s segment; -1 when unknown. */
+  private seqAt(m: number): number {
+    if (m < 0) return -1;
+    const seq = this.markSeq[m]!;
+    return seq < 0 ? -1 : (seq + (this.base - this.markOffset[m]!)) >>> 0;
   }
 
   private reset(resync: boolean): void {
     this.base += this.buf.length;
-    this.buf = new Uint8Array(0);
+    this.buf = EMPTY;
     this.store = null;
     this.borrowed = false;
-    this.marks.length = 0;
+    this.markHead = this.markEnd = 0;
     this.skipRemaining = 0;
     if (resync) this.resync = true;
   }

@@ -18,6 +18,7 @@ import type { ConnectionClosed, Direction, StreamEventSink } from '../../streams
 import type { Counters } from '../../util/counters.ts';
 import { addressText, PROTO_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './decode.ts';
 import type { DecodedPacket } from './decode.ts';
+import { FlowEntry, FlowIndex, sourceIsLow, tupleHash } from './flow-index.ts';
 
 export interface FlowTrackerOptions {
   /** Out-of-order segments buffered per direction before the first hole is declared lost. Default 64. */
@@ -70,30 +71,33 @@ class TcpSide {
   pendingBytes = 0;
 }
 
-class TcpConnection {
+class TcpConnection extends FlowEntry {
   closed = false;
   closedAt = 0n;
   readonly sides: [TcpSide, TcpSide] = [new TcpSide(), new TcpSide()];
   constructor(
     readonly id: number,
-    /** True when the client is the endpoint that sorts lower in the flow key. */
+    /** True when the client is the endpoint that sorts lower in the flow's tuple. */
     readonly clientIsLow: boolean,
     public lastTime: bigint,
-  ) {}
+  ) {
+    super();
+  }
 }
 
-interface UdpFlow {
-  id: number;
-  clientIsLow: boolean;
-  lastTime: bigint;
+class UdpFlow extends FlowEntry {
+  constructor(readonly id: number, readonly clientIsLow: boolean, public lastTime: bigint) {
+    super();
+  }
 }
 
 export class FlowTracker {
-  private readonly tcp = new Map<string, TcpConnection>();
-  private readonly udp = new Map<string, UdpFlow>();
+  private readonly tcp = new FlowIndex<TcpConnection>();
+  private readonly udp = new FlowIndex<UdpFlow>();
   private nextId = 1;
   private now = 0n;
-  private lastSweep = 0n;
+  /** Capture time of the next sweep (compared, not subtracted: no bigint allocated per packet). */
+  private nextSweep = SWEEP_INTERVAL_NS;
   private readonly maxSegments: number;
   private readonly maxBytes: number;
   private readonly oooTimeout: bigint;
@@ -101,7 +105,9 @@ export class FlowTracker {
   private readonly udpIdle: bigint;
   private readonly retention: bigint;
   private readonly maxFlows: number;
+  /** Of the current packet: whether its source sorts lower, and its tuple's hash. */
   private keyLowIsSrc = true;
+  private keyHash = 0;
 
   constructor(
     private readonly sink: StreamEventSink,
@@ -125,28 +131,30 @@ export class FlowTracker {
   /** One decoded TCP or UDP packet; `buf` is the chunk `p`'s offsets point into. */
   packet(p: DecodedPacket, buf: Uint8Array, time: bigint): void {
     if (time > this.now) this.now = time;
-    const key = this.flowKey(p);
-    if (p.protocol === PROTO_TCP) this.tcpPacket(p, buf, key, time);
-    else this.udpPacket(p, buf, key, time);
-    if (this.now - this.lastSweep >= SWEEP_INTERVAL_NS) this.sweep();
+    const srcLow = sourceIsLow(p);
+    this.keyLowIsSrc = srcLow;
+    this.keyHash = tupleHash(p, srcLow);
+    if (p.protocol === PROTO_TCP) this.tcpPacket(p, buf, time);
+    else this.udpPacket(p, buf, time);
+    if (this.now >= this.nextSweep) this.sweep();
   }
 
   /** End of input: delivers what is buffered and closes every connection and flow ('end'). */
   finish(): void {
-    for (const c of this.tcp.values()) {
+    for (let c = this.tcp.first; c; c = this.tcp.after(c)) {
       if (!c.closed) this.closeTcp(c, this.now, 'end');
     }
     this.tcp.clear();
-    for (const f of this.udp.values()) this.emitClose(f.id, this.now, 'end');
+    for (let f = this.udp.first; f; f = this.udp.after(f)) this.emitClose(f.id, this.now, 'end');
     this.udp.clear();
   }
 
   // --- TCP ------------------------------------------------------------------------------------
 
-  private tcpPacket(p: DecodedPacket, buf: Uint8Array, key: string, time: bigint): void {
+  private tcpPacket(p: DecodedPacket, buf: Uint8Array, time: bigint): void {
     const flags = p.flags;
-    let c = this.tcp.get(key);
     const fromLow = this.keyLowIsSrc;
+    let c = this.tcp.find(p, fromLow, this.keyHash);
 
     if (flags & TCP_SYN) {
       const synAck = (flags & TCP_ACK) !== 0;
@@ -178,11 +186,11 @@ export class FlowTracker {
           this.counters.add('capture.tcp_connections_superseded');
           this.closeTcp(c, time, 'end');
         }
-        this.tcp.delete(key);
+        this.tcp.delete(c);
       }
       // The SYN sender is the client; for a SYN-ACK whose SYN was missed, the receiver is.
       const clientIsSrc = !synAck;
-      c = this.openTcp(key, p, clientIsSrc ? fromLow : !fromLow, clientIsSrc, true, false, time);
+      c = this.openTcp(p, clientIsSrc ? fromLow : !fromLow, clientIsSrc, true, false, time);
       const own = c.sides[clientIsSrc ? CLIENT_TO_SERVER : SERVER_TO_CLIENT];
       own.started = own.synSeen = true;
       own.isn = p.seq;
@@ -210,7 +218,7 @@ export class FlowTracker {
         return;
       }
       const serverIsDst = guessServerIsDst(p.srcPort, p.dstPort);
-      c = this.openTcp(key, p, serverIsDst ? fromLow : !fromLow, serverIsDst, false, true, time);
+      c = this.openTcp(p, serverIsDst ? fromLow : !fromLow, serverIsDst, false, true, time);
     }
     c.lastTime = time;
     const dir = this.dirOf(c.clientIsLow, fromLow);
@@ -227,11 +235,11 @@ export class FlowTracker {
   }
 
   private openTcp(
-    key: string, p: DecodedPacket, clientIsLow: boolean, clientIsSrc: boolean, rolesKnown: boolean, midStream: boolean, time: bigint,
+    p: DecodedPacket, clientIsLow: boolean, clientIsSrc: boolean, rolesKnown: boolean, midStream: boolean, time: bigint,
   ): TcpConnection {
     this.makeRoom();
     const c = new TcpConnection(this.nextId++, clientIsLow, time);
-    this.tcp.set(key, c);
+    this.tcp.insert(c, p, this.keyLowIsSrc, this.keyHash);
     this.counters.add(midStream ? 'capture.tcp_connections_mid_stream' : 'capture.tcp_connections');
     this.emitOpen(c.id, 'tcp', p, clientIsSrc, rolesKnown, midStream, time);
     return c;
@@ -364,14 +372,14 @@ export class FlowTracker {
 
   // --- UDP ------------------------------------------------------------------------------------
 
-  private udpPacket(p: DecodedPacket, buf: Uint8Array, key: string, time: bigint): void {
+  private udpPacket(p: DecodedPacket, buf: Uint8Array, time: bigint): void {
     const fromLow = this.keyLowIsSrc;
-    let f = this.udp.get(key);
+    let f = this.udp.find(p, fromLow, this.keyHash);
     if (!f) {
       this.makeRoom();
       const serverIsDst = guessServerIsDst(p.srcPort, p.dstPort);
-      f = { id: this.nextId++, clientIsLow: serverIsDst ? fromLow : !fromLow, lastTime: time };
-      this.udp.set(key, f);
+      f = new UdpFlow(this.nextId++, serverIsDst ? fromLow : !fromLow, time);
+      this.udp.insert(f, p, fromLow, this.keyHash);
       this.counters.add('capture.udp_flows');
       this.emitOpen(f.id, 'udp', p, serverIsDst, false, false, time);
     }
@@ -387,28 +395,6 @@ export class FlowTracker {
 
   private dirOf(clientIsLow: boolean, fromLow: boolean): Direction {
     return clientIsLow === fromLow ? CLIENT_TO_SERVER : SERVER_TO_CLIENT;
-  }
-
-  /**
-   * The direction-independent key of the packet's 5-tuple (the protocol is implied by the map).
-   * Sets keyLowIsSrc: whether the source is the endpoint written first.
-   */
-  private flowKey(p: DecodedPacket): string {
-    let srcLow: boolean;
-    if (p.src0 !== p.dst0) srcLow = p.src0 < p.dst0;
-    else if (p.src1 !== p.dst1) srcLow = p.src1 < p.dst1;
-    else if (p.src2 !== p.dst2) srcLow = p.src2 < p.dst2;
-    else if (p.src3 !== p.dst3) srcLow = p.src3 < p.dst3;
-    else srcLow = p.srcPort <= p.dstPort;
-    this.keyLowIsSrc = srcLow;
-    if (p.ipVersion === 4) {
-      return srcLow
-        ? `${p.src0}:${p.srcPort}>${p.dst0}:${p.dstPort}`
-        : `${p.dst0}:${p.dstPort}>${p.src0}:${p.srcPort}`;
-    }
-    return srcLow
-      ? `${p.src0},${p.src1},${p.src2},${p.src3}:${p.srcPort}>${p.dst0},${p.dst1},${p.dst2},${p.dst3}:${p.dstPort}`
-      : `${p.dst0},${p.dst1},${p.dst2},${p.dst3}:${p.dstPort}>${p.src0},${p.src1},${p.src2},${p.src3}:${p.srcPort}`;
   }
 
   private emitOpen(
@@ -431,18 +417,18 @@ export class FlowTracker {
   /** Keep the number of tracked flows under the cap by closing the oldest. */
   private makeRoom(): void {
     while (this.tcp.size + this.udp.size >= this.maxFlows) {
-      const oldestTcp = this.tcp.entries().next().value as [string, TcpConnection] | undefined;
-      const oldestUdp = this.udp.entries().next().value as [string, UdpFlow] | undefined;
-      if (oldestTcp && (!oldestUdp || oldestTcp[1].lastTime <= oldestUdp[1].lastTime)) {
-        if (!oldestTcp[1].closed) {
+      const oldestTcp = this.tcp.first;
+      const oldestUdp = this.udp.first;
+      if (oldestTcp && (!oldestUdp || oldestTcp.lastTime <= oldestUdp.lastTime)) {
+        if (!oldestTcp.closed) {
           this.counters.add('capture.flows_evicted');
-          this.closeTcp(oldestTcp[1], this.now, 'idle');
+          this.closeTcp(oldestTcp, this.now, 'idle');
         }
-        this.tcp.delete(oldestTcp[0]);
+        this.tcp.delete(oldestTcp);
       } else if (oldestUdp) {
         this.counters.add('capture.flows_evicted');
-        this.emitClose(oldestUdp[1].id, this.now, 'idle');
-        this.udp.delete(oldestUdp[0]);
+        this.emitClose(oldestUdp.id, this.now, 'idle');
+        this.udp.delete(oldestUdp);
       } else {
         return;
       }
@@ -451,16 +437,16 @@ export class FlowTracker {
 
   private sweep(): void {
     const now = this.now;
-    this.lastSweep = now;
-    for (const [key, c] of this.tcp) {
+    this.nextSweep = now + SWEEP_INTERVAL_NS;
+    for (let c = this.tcp.first, next = c && this.tcp.after(c); c; c = next, next = c && this.tcp.after(c)) {
       if (c.closed) {
-        if (now - c.closedAt > this.retention) this.tcp.delete(key);
+        if (now - c.closedAt > this.retention) this.tcp.delete(c);
         continue;
       }
       if (now - c.lastTime > this.tcpIdle) {
         this.counters.add('capture.tcp_idle_closed');
         this.closeTcp(c, now, 'idle');
-        this.tcp.delete(key);
+        this.tcp.delete(c);
         continue;
       }
       for (const dir of [CLIENT_TO_SERVER, SERVER_TO_CLIENT] as const) {
@@ -470,10 +456,10 @@ export class FlowTracker {
         }
       }
     }
-    for (const [key, f] of this.udp) {
+    for (let f = this.udp.first, next = f && this.udp.after(f); f; f = next, next = f && this.udp.after(f)) {
       if (now - f.lastTime > this.udpIdle) {
         this.emitClose(f.id, now, 'idle');
-        this.udp.delete(key);
+        this.udp.delete(f);
       }
     }
   }

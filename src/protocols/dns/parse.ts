@@ -77,8 +77,20 @@ function readName(d: Uint8Array, pos: number, end: number, base: number, want: b
   return after;
 }
 
+/** Latin-1 decoding of a byte range by Node's native slice (works on any Uint8Array). */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string })
+  .latin1Slice;
+
 /** A label in presentation form (RFC 4343 section 2.1): `.` and `\` escaped, non-printables as \DDD. */
 function labelText(d: Uint8Array, start: number, end: number): string {
+  // Labels are almost always plain printable ASCII: then the text is the bytes themselves.
+  let plain = start;
+  while (plain < end) {
+    const c = d[plain]!;
+    if (c <= 0x20 || c >= 0x7f || c === 0x2e || c === 0x5c) break;
+    plain++;
+  }
+  if (plain === end) return latin1Slice.call(d, start, end);
   let s = '';
   for (let i = start; i < end; i++) {
     const c = d[i]!;
@@ -162,7 +174,8 @@ export function decodeMessage(d: Uint8Array, start: number, end: number): DnsFra
 
   let rcode = flags & 0xf;
   let complete = true;
-  let summary: string[] | null = null;
+  // The first answers as "TYPE data", joined with ", " as they come (no array per message).
+  let summary: string | null = null;
   const total = an + ns + ar;
   for (let i = 0; i < total; i++) {
     const after = readName(d, pos, end, start, false);
@@ -178,7 +191,10 @@ export function decodeMessage(d: Uint8Array, start: number, end: number): DnsFra
       break;
     }
     if (i < an) {
-      if (i < MAX_SUMMARY_ANSWERS) (summary ??= []).push(describeAnswer(d, type, rdStart, rdEnd, start, end));
+      if (i < MAX_SUMMARY_ANSWERS) {
+        const answer = describeAnswer(d, type, rdStart, rdEnd, start, end);
+        summary = summary === null ? answer : summary + ', ' + answer;
+      }
     } else if (type === OPT && i >= an + ns) {
       // The OPT "TTL" holds the upper 8 bits of the 12-bit extended RCODE (RFC 6891 section 6.1.3).
       rcode |= d[after + 4]! << 4;
@@ -188,8 +204,8 @@ export function decodeMessage(d: Uint8Array, start: number, end: number): DnsFra
   decodedEnd = pos;
 
   let answers: string | null = null;
-  if (summary) {
-    let text = summary.join(', ');
+  if (summary !== null) {
+    let text = summary;
     if (an > MAX_SUMMARY_ANSWERS) text += `, +${an - MAX_SUMMARY_ANSWERS} more`;
     answers = truncate(text, MAX_SUMMARY_CHARS);
   }
@@ -267,26 +283,30 @@ function txt(d: Uint8Array, rs: number, re: number): string {
 
 /** RFC 5952 text: lower-case hex, leading zeros dropped, the longest run of 2+ zero groups as `::`. */
 function ipv6(d: Uint8Array, at: number): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push(u16(d, at + 2 * i));
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
+    if (u16(d, at + 2 * i) !== 0) {
       i++;
       continue;
     }
     let j = i;
-    while (j < 8 && groups[j] === 0) j++;
+    while (j < 8 && u16(d, at + 2 * j) === 0) j++;
     if (j - i > bestLen) {
       bestStart = i;
       bestLen = j - i;
     }
     i = j;
   }
-  const hexOf = (g: number[]) => g.map((x) => x.toString(16)).join(':');
-  if (bestStart < 0) return hexOf(groups);
-  return `${hexOf(groups.slice(0, bestStart))}::${hexOf(groups.slice(bestStart + bestLen))}`;
+  if (bestStart < 0) return hexGroups(d, at, 0, 8);
+  return `${hexGroups(d, at, 0, bestStart)}::${hexGroups(d, at, bestStart + bestLen, 8)}`;
+}
+
+/** Groups [from, to) of the address at `at` in hex, joined with ':'. */
+function hexGroups(d: Uint8Array, at: number, from: number, to: number): string {
+  let s = '';
+  for (let i = from; i < to; i++) s += (i > from ? ':' : '') + u16(d, at + 2 * i).toString(16);
+  return s;
 }
 
 /** Parses one message: the whole datagram over UDP, one length-prefixed message over TCP. */
