@@ -3,6 +3,7 @@
  * A small deterministic mutator: seeded PRNG and byte-level mutations that tend to break
  * length fields, delimiters and numbers in text and binary protocols.
  */
+import { concatBytes } from '../util/bytes.ts';
 
 /** xorshift32: fast, deterministic, good enough to drive mutations reproducibly. */
 export class Rng {
@@ -54,39 +55,29 @@ export function mutate(rng: Rng, input: Uint8Array, other: Uint8Array): Uint8Arr
         break;
       case 3: { // delete a range
         const n = rng.int(Math.min(64, b.length - at) + 1);
-        b = concat(b.subarray(0, at), b.subarray(at + n));
+        b = concatBytes(b.subarray(0, at), b.subarray(at + n));
         break;
       }
       case 4: { // duplicate a range
         const n = rng.int(Math.min(256, b.length - at) + 1);
-        b = concat(b.subarray(0, at + n), b.subarray(at));
+        b = concatBytes(b.subarray(0, at + n), b.subarray(at));
         break;
       }
       case 5: // insert a token that confuses lengths and delimiters
-        b = concat(b.subarray(0, at), Buffer.from(rng.pick(TOKENS)), b.subarray(at));
+        b = concatBytes(b.subarray(0, at), Buffer.from(rng.pick(TOKENS)), b.subarray(at));
         break;
       case 6: // splice with another seed
-        b = concat(b.subarray(0, at), other.subarray(rng.int(other.length + 1)));
+        b = concatBytes(b.subarray(0, at), other.subarray(rng.int(other.length + 1)));
         break;
       case 7: { // replace a digit run with a huge number
         const i = b.findIndex((c, k) => k >= at && c >= 0x30 && c <= 0x39);
-        if (i >= 0) b = concat(b.subarray(0, i), Buffer.from('4294967296999'), b.subarray(i + 1));
+        if (i >= 0) b = concatBytes(b.subarray(0, i), Buffer.from('4294967296999'), b.subarray(i + 1));
         break;
       }
       default: // random bytes in the middle
-        b = concat(b.subarray(0, at), randomBytes(rng, 32), b.subarray(at));
+        b = concatBytes(b.subarray(0, at), randomBytes(rng, 32), b.subarray(at));
     }
     if (b.length > 1 << 20) b = b.subarray(0, 1 << 20);
   }
   return b;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

@@ -12,6 +12,7 @@ import type { RequestRecord } from '../records/record.ts';
 import type { StreamEvent } from '../streams/events.ts';
 import { CLIENT_TO_SERVER, SERVER_TO_CLIENT } from '../streams/events.ts';
 import { ConnectionTable } from '../streams/connection-table.ts';
+import { concatBytes } from '../util/bytes.ts';
 
 export interface ConformanceExchange {
   request: Uint8Array;
@@ -73,15 +74,6 @@ function check(record: RequestRecord | undefined, ex: ConformanceExchange, what:
   if (ex.response === null) assert.equal(record.response_status, 'timeout', `${what}: unanswered request`);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Bytes no protocol parser should take for a frame start of its own. */
 const GARBAGE = new Uint8Array([0x00, 0xff, 0x13, 0x37, 0x80, 0x01, 0xfe, 0x7f, 0x00, 0x00, 0x9c, 0x42]);
@@ -133,8 +125,8 @@ export function describeConformance(spec: ProtocolSpec<any, any>, options: Confo
 
       it('records pipelined requests sent together and answered together', () => {
         const s = new Script(options);
-        s.send(CLIENT_TO_SERVER, concat(answered.map((e) => e.request)));
-        s.send(SERVER_TO_CLIENT, concat(answered.map((e) => e.response!)));
+        s.send(CLIENT_TO_SERVER, concatBytes(...answered.map((e) => e.request)));
+        s.send(SERVER_TO_CLIENT, concatBytes(...answered.map((e) => e.response!)));
         const records = run(spec, s.close().events);
         assert.equal(records.length, answered.length);
         answered.forEach((ex, i) => check(records[i], ex, `pipelined ${i}`));
@@ -142,8 +134,8 @@ export function describeConformance(spec: ProtocolSpec<any, any>, options: Confo
 
       it('resynchronises after a garbage prefix in a stream joined mid-way', () => {
         const s = new Script(options, true);
-        s.send(CLIENT_TO_SERVER, concat([GARBAGE, answered[0]!.request]));
-        s.send(SERVER_TO_CLIENT, concat([GARBAGE, answered[0]!.response!]));
+        s.send(CLIENT_TO_SERVER, concatBytes(GARBAGE, answered[0]!.request));
+        s.send(SERVER_TO_CLIENT, concatBytes(GARBAGE, answered[0]!.response!));
         for (const ex of answered.slice(1)) s.send(CLIENT_TO_SERVER, ex.request).send(SERVER_TO_CLIENT, ex.response!);
         const records = run(spec, s.close().events);
         // The first exchange may or may not be recovered; every later one must be.

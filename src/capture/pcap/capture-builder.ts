@@ -4,6 +4,9 @@
  * whole pcap/pcapng files byte by byte, so tests can write captures that no tool would produce
  * and check them against tshark reading the same bytes.
  */
+import { concatBytes as concat } from '../../util/bytes.ts';
+
+export { concat };
 
 /** Appends integers and bytes in a chosen byte order. */
 export class ByteWriter {
@@ -49,15 +52,6 @@ export class ByteWriter {
   }
 }
 
-export function concat(...chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
 
 export const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 

@@ -11,18 +11,10 @@ import { DirectionStream } from '../../streams/direction-stream.ts';
 import { Counters } from '../../util/counters.ts';
 import { CLIENT_TO_SERVER as C2S, SERVER_TO_CLIENT as S2C } from '../../streams/events.ts';
 import type { Direction } from '../../streams/events.ts';
+import { concatBytes as concat } from '../../util/bytes.ts';
 
 const load = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`./testdata/${name}.bin`, import.meta.url)));
 const bytes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 
 function ok(r: ParseResult<Http1Frame>): { frame: Http1Frame; consumed: number } {
   assert.equal(r.state, 'ok', `expected a frame, got ${JSON.stringify(r)}`);

@@ -1,0 +1,15 @@
+/**
+ * @module util/bytes
+ * Small byte helpers shared by tests, fixtures and the fuzzer (not the hot path).
+ */
+
+/** One new array holding `parts` back to back. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
