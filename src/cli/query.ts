@@ -91,15 +91,16 @@ export function registerQuery(program: Command): void {
     .option('--status <status>', 'ok | client_error | server_error | timeout | unknown, or a response code')
     .option('--min-duration-ms <ms>', 'at least this slow')
     .option('-q, --text <text>', 'text in the resource (case-insensitive)')
+    .option('--observation <end>', 'client | server | network: which end saw the call')
     .option('--limit <n>', 'rows per page (1..1000)', limit, '50')
     .option('--cursor <cursor>', 'next_cursor from a previous page')
-    .action(async (o: Common & { service?: string; clientService?: string; protocol?: string; endpoint?: string; status?: string; minDurationMs?: string; text?: string; limit: string; cursor?: string }) => {
+    .action(async (o: Common & { service?: string; clientService?: string; protocol?: string; endpoint?: string; status?: string; minDurationMs?: string; text?: string; observation?: string; limit: string; cursor?: string }) => {
       const r = await call(o, 'api/v1/requests', {
         from: o.from, to: o.to, service: o.service, client_service: o.clientService, protocol: o.protocol, endpoint: o.endpoint,
-        status: o.status, min_duration_ms: o.minDurationMs, q: o.text, limit: o.limit, cursor: o.cursor,
+        status: o.status, min_duration_ms: o.minDurationMs, q: o.text, observation: o.observation, limit: o.limit, cursor: o.cursor,
       });
       const rows = r.requests.map((x: any) => ({ ...x, client: x.client.service, server: x.server.service, resource: x.request_resource, code: x.response_code }));
-      print(o, r, rows, ['start_time_iso', 'client', 'server', 'protocol', 'request_type', 'resource', 'code', 'response_status', 'duration_ms', 'request_id']);
+      print(o, r, rows, ['start_time_iso', 'client', 'server', 'protocol', 'request_type', 'resource', 'code', 'response_status', 'duration_ms', 'observation', 'request_id']);
       if (o.format === 'table' && r.next_cursor) process.stderr.write(`more: --cursor ${r.next_cursor}\n`);
     });
 

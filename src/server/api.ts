@@ -109,6 +109,7 @@ function integer(q: URLSearchParams, name: string, min: number, max: number): nu
 }
 
 const STATUSES = ['ok', 'client_error', 'server_error', 'timeout', 'unknown'];
+const OBSERVATIONS = ['client', 'server', 'network'];
 
 function requestFilter(q: URLSearchParams): RequestFilter {
   const f: RequestFilter = {};
@@ -122,6 +123,11 @@ function requestFilter(q: URLSearchParams): RequestFilter {
   set('host', text(q, 'host'));
   set('trace_id', text(q, 'trace_id', 128));
   set('text', text(q, 'q'));
+  const observation = text(q, 'observation', 16);
+  if (observation !== undefined) {
+    if (!OBSERVATIONS.includes(observation)) throw new ApiError(400, `observation: expected one of ${OBSERVATIONS.join(', ')}, got ${JSON.stringify(observation)}`);
+    f.observation = observation;
+  }
   const status = text(q, 'status', 32);
   if (status !== undefined) {
     if (!STATUSES.includes(status) && !/^\d{1,9}$/.test(status)) throw new ApiError(400, `status: expected one of ${STATUSES.join(', ')} or a numeric response code, got ${JSON.stringify(status)}`);
@@ -255,9 +261,9 @@ export async function startApiServer(store: Store, counters: Counters, options: 
         throw new ApiError(decoded.status, decoded.reason);
       }
       counters.add('server.ingest_batches');
-      counters.add('server.ingest_records', decoded.lines.length);
+      counters.add('server.ingest_records', decoded.rows.length);
       try {
-        await options.writer.writeLines(decoded.lines);
+        await options.writer.writeValues(decoded.rows);
       } catch (err) {
         if (err instanceof DroppedError) {
           res.setHeader('retry-after', '1');
@@ -265,7 +271,7 @@ export async function startApiServer(store: Store, counters: Counters, options: 
         }
         throw err;
       }
-      sendJson(res, 200, { accepted: decoded.lines.length });
+      sendJson(res, 200, { accepted: decoded.rows.length });
       return;
     }
     if (route === '/sql') {
@@ -333,7 +339,7 @@ export async function startApiServer(store: Store, counters: Counters, options: 
       return;
     }
     if (route === '/requests') {
-      checkKnown(q, ['from', 'to', 'service', 'client_service', 'protocol', 'endpoint', 'status', 'min_duration_ms', 'q', 'host', 'trace_id', 'limit', 'cursor']);
+      checkKnown(q, ['from', 'to', 'service', 'client_service', 'protocol', 'endpoint', 'status', 'min_duration_ms', 'q', 'host', 'trace_id', 'observation', 'limit', 'cursor']);
       const range = parseTimeRange(q);
       const filter = requestFilter(q);
       const limit = integer(q, 'limit', 1, 1000) ?? 50;

@@ -6,13 +6,14 @@
  */
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { checkRow, rowToLine } from '../store/rows.ts';
+import { checkRow, rowToValues } from '../store/rows.ts';
+import type { RowValues } from '../store/rows.ts';
 
 const gunzipAsync = promisify(gunzip);
 
-export type IngestDecode = { ok: true; lines: string[] } | { ok: false; status: number; reason: string };
+export type IngestDecode = { ok: true; rows: RowValues[] } | { ok: false; status: number; reason: string };
 
-/** Decode and check a batch body; `lines` are ready for RecordWriter.writeLines. */
+/** Decode and check a batch body; `rows` are ready for RecordWriter.writeValues. */
 export async function decodeBatch(body: Buffer, encoding: string | undefined, maxBytes: number): Promise<IngestDecode> {
   let text: string;
   if (encoding === 'gzip') {
@@ -29,7 +30,7 @@ export async function decodeBatch(body: Buffer, encoding: string | undefined, ma
   } else {
     return { ok: false, status: 415, reason: `Content-Encoding ${encoding} is not supported (use gzip)` };
   }
-  const lines: string[] = [];
+  const rows: RowValues[] = [];
   let lineNo = 0;
   for (const raw of text.split('\n')) {
     lineNo++;
@@ -42,7 +43,7 @@ export async function decodeBatch(body: Buffer, encoding: string | undefined, ma
     }
     const checked = checkRow(value);
     if (!checked.ok) return { ok: false, status: 400, reason: `line ${lineNo}: ${checked.reason}` };
-    lines.push(rowToLine(checked.row));
+    rows.push(rowToValues(checked.row));
   }
-  return { ok: true, lines };
+  return { ok: true, rows };
 }

@@ -4,11 +4,57 @@
  * Queries and inserts use chdb's async calls, which run on libuv worker threads, so the event
  * loop stays free while the engine works. libchdb binds one data directory per process: open
  * one ChdbStore per process (a second one at the same path shares the engine).
+ *
+ * Rows go in as a Native block written to a private file in memory-backed /dev/shm (or the temp
+ * directory) and read with `INSERT ... FROM INFILE ... FORMAT Native`. Measured with chdb 3.4 on
+ * the 2-core bench machine, 100K rows of `requests` without views, rows per CPU-second: chdb's own
+ * insert() of TabSeparated bytes 60-90K; the same bytes from a file 155-175K; RowBinary from a file
+ * 170-240K; Native from a file 400-800K. Batch size (10K-100K) and parallel parsing changed little.
  */
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Session, drainPending } from 'chdb';
 import type { InsertFormat, QueryOptions, QueryParams, Store } from './store.ts';
 import { StoreError } from './store.ts';
+import type { ColumnSpec } from './schema.ts';
+import type { RowValues } from './rows.ts';
+import { encodeNative } from './native.ts';
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Where insert files go: memory-backed /dev/shm when writable, else the temp directory. */
+function spoolDir(): string {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
+  }
+}
+
+let insertSeq = 0;
+const INSERT_FILE = /^flowscope-insert-(\d+)-\d+\.native$/;
+
+/** Remove insert files a crashed process left behind (their pid is gone). */
+function sweepSpool(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = INSERT_FILE.exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(dir, name), { force: true });
+    }
+  }
+}
 
 function wrap(err: unknown, what: string): StoreError {
   const e = err as { message?: string; clickhouseCode?: number };
@@ -31,6 +77,7 @@ export function parseJsonEachRow<T>(text: string): T[] {
 export class ChdbStore implements Store {
   readonly kind = 'chdb' as const;
   private closed = false;
+  private readonly spool = spoolDir();
 
   private constructor(private readonly session: Session, readonly location: string) {}
 
@@ -38,6 +85,7 @@ export class ChdbStore implements Store {
     mkdirSync(dataDir, { recursive: true });
     // A previous store in this process may still be finishing work on its connection.
     await drainPending();
+    sweepSpool(spoolDir());
     const session = new Session(dataDir, {
       connectionArgs: [
         '--output_format_json_quote_64bit_integers=1',
@@ -82,6 +130,28 @@ export class ChdbStore implements Store {
     } catch (err) {
       throw wrap(err, `insert into ${table}`);
     }
+  }
+
+  async insertRows(table: string, columns: readonly ColumnSpec[], rows: readonly RowValues[]): Promise<number> {
+    this.check();
+    if (rows.length === 0) return 0;
+    for (const name of [table, ...columns.map((c) => c.name)]) {
+      if (!IDENTIFIER.test(name)) throw new StoreError(`insert: ${JSON.stringify(name)} is not a plain identifier`, null);
+    }
+    const block = encodeNative(columns, rows);
+    // Private to this process (mode 0600, exclusive create): it holds request data until read.
+    const file = join(this.spool, `flowscope-insert-${process.pid}-${++insertSeq}.native`);
+    if (/['\\]/.test(file)) throw new StoreError(`insert: temp path ${file} has a quote or backslash; set TMPDIR to a plain path`, null);
+    try {
+      await writeFile(file, block, { mode: 0o600, flag: 'wx' });
+      await this.session.queryAsync(
+        `INSERT INTO ${table} (${columns.map((c) => c.name).join(', ')}) FROM INFILE '${file}' FORMAT Native`, { format: 'JSONEachRow' });
+    } catch (err) {
+      throw wrap(err, `insert into ${table}`);
+    } finally {
+      await unlink(file).catch(() => {});
+    }
+    return rows.length;
   }
 
   async close(): Promise<void> {

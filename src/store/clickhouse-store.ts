@@ -8,6 +8,9 @@ import { createClient } from '@clickhouse/client';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { InsertFormat, QueryOptions, QueryParams, Store } from './store.ts';
 import { StoreError } from './store.ts';
+import type { ColumnSpec } from './schema.ts';
+import { valuesToLine } from './rows.ts';
+import type { RowValues } from './rows.ts';
 
 export interface ClickHouseConnection {
   url: string;
@@ -91,6 +94,12 @@ export class ClickHouseServerStore implements Store {
     let n = 0;
     for (let i = body.indexOf('\n'); i >= 0; i = body.indexOf('\n', i + 1)) n++;
     return body.endsWith('\n') ? n : n + 1;
+  }
+
+  async insertRows(table: string, columns: readonly ColumnSpec[], rows: readonly RowValues[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    // TabSeparated: a format every ClickHouse client and server version reads.
+    return this.insert(table, columns.map((c) => c.name), rows.map(valuesToLine).join('\n'), 'TabSeparated');
   }
 
   async close(): Promise<void> {

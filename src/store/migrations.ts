@@ -6,7 +6,7 @@
  */
 import type { Store } from './store.ts';
 import {
-  onClusterClause, requestsTableDdl, resolveSchemaOptions, rollupDdl, ttlTargets,
+  onClusterClause, requestsTableDdl, resolveSchemaOptions, rollupDdl, rollupObservationDdl, ttlTargets,
 } from './schema.ts';
 import type { ResolvedSchemaOptions, SchemaOptions } from './schema.ts';
 
@@ -19,6 +19,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'requests table', statements: requestsTableDdl },
   { version: 2, description: 'per-second and per-minute rollups with materialized views', statements: rollupDdl },
+  { version: 3, description: 'observation (client, server, network) as a rollup key', statements: rollupObservationDdl },
 ];
 
 function migrationsTableDdl(): string {

@@ -2,13 +2,13 @@
  * @module store/rows
  * Turns canonical records into rows of the `requests` table: flattened peers, a derived
  * `endpoint`, a time-ordered `request_id`, and nanosecond timestamps as exact decimal strings.
- * Rows are serialized straight to TabSeparated lines (column order = REQUEST_COLUMNS): the
- * cheapest text format for both engines to parse (2.5x faster than JSONCompactEachRow in chdb
- * 3.4 on our bench machine).
+ * The writer holds rows as positional values (`RowValues`, column order = REQUEST_COLUMNS), which
+ * each engine encodes its own way: the embedded one as a ClickHouse Native block (see native.ts),
+ * a ClickHouse server as TabSeparated lines (`valuesToLine`).
  */
 import { randomBytes } from 'node:crypto';
 import type { RequestRecord } from '../records/record.ts';
-import { REQUEST_COLUMN_NAMES } from './schema.ts';
+import { REQUEST_COLUMN_NAMES, REQUEST_COLUMNS } from './schema.ts';
 
 /** A `requests` row as objects (the wire format between agent and server). */
 export interface RequestRow {
@@ -64,17 +64,8 @@ export function nsToDecimal(ns: bigint): string {
 
 let hexPool = '';
 let hexOffset = 0;
+/** RFC 9562 variant digit (10xx) for each value of the random nibble's low two bits. */
 const VARIANT = ['8', '9', 'a', 'b'];
-
-function randomHex(n: number): string {
-  if (hexOffset + n > hexPool.length) {
-    hexPool = randomBytes(16 * 1024).toString('hex');
-    hexOffset = 0;
-  }
-  const out = hexPool.slice(hexOffset, hexOffset + n);
-  hexOffset += n;
-  return out;
-}
 
 /**
  * A UUIDv7 (RFC 9562) whose first 48 bits are the request's start in milliseconds: the id alone
@@ -84,8 +75,16 @@ export function requestIdFor(startNs: bigint): string {
   let ms = Number(startNs / 1_000_000n);
   if (!(ms >= 0) || ms > 0xffffffffffff) ms = 0;
   const t = ms.toString(16).padStart(12, '0');
-  const r = randomHex(19);
-  return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${r.slice(0, 3)}-${VARIANT[parseInt(r[3]!, 16) & 3]}${r.slice(4, 7)}-${r.slice(7, 19)}`;
+  if (hexOffset + 19 > hexPool.length) {
+    hexPool = randomBytes(16 * 1024).toString('hex');
+    hexOffset = 0;
+  }
+  const p = hexPool;
+  const o = hexOffset;
+  hexOffset += 19;
+  // Random digits: 3 after the version, a variant digit from one more, then 3 and 12.
+  const variant = VARIANT[parseInt(p[o + 3]!, 16) & 3]!;
+  return t.slice(0, 8) + '-' + t.slice(8) + '-7' + p.slice(o, o + 3) + '-' + variant + p.slice(o + 4, o + 7) + '-' + p.slice(o + 7, o + 19);
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -194,25 +193,6 @@ const str = tsvString;
 /** A number field; null is TabSeparated's \N. */
 const num = (v: number | null | undefined): string => (v === null || v === undefined ? '\\N' : String(v));
 
-/**
- * `rowToLine(recordToRow(r, host))` without the intermediate object: the writer's hot path.
- * Must list columns in REQUEST_COLUMNS order (a test checks both paths agree).
- */
-export function recordToLine(r: RequestRecord, host: string): string {
-  const cp = r.client.process;
-  const sp = r.server.process;
-  return `${requestIdFor(r.start_time)}\t${nsToDecimal(r.start_time)}\t${nsToDecimal(r.end_time)}\t` +
-    `${Math.max(0, Math.round(r.duration_ns))}\t${str(r.protocol)}\t${str(r.transport)}\t${str(r.observation)}\t${str(host)}\t` +
-    `${str(r.client.ip)}\t${num(r.client.port)}\t${num(cp ? cp.pid : null)}\t${str(cp?.command)}\t${str(cp?.executable)}\t` +
-    `${str(cp?.container_id)}\t${str(cp?.service || r.client.ip)}\t` +
-    `${str(r.server.ip)}\t${num(r.server.port)}\t${num(sp ? sp.pid : null)}\t${str(sp?.command)}\t${str(sp?.executable)}\t` +
-    `${str(sp?.container_id)}\t${str(sp?.service || `${r.server.ip}:${r.server.port}`)}\t` +
-    `${str(endpointOf(r))}\t${str(r.request_type)}\t${str(r.request_domain)}\t${str(r.request_resource)}\t${str(r.protocol_version)}\t` +
-    `${num(r.response_code)}\t${str(r.response_status)}\t${str(r.response_message)}\t${str(r.response_summary)}\t` +
-    `${num(r.request_bytes)}\t${num(r.response_bytes)}\t${num(r.req_tcp_seq)}\t${num(r.resp_tcp_seq)}\t` +
-    `${str(r.trace_id)}\t${str(r.span_id)}\t${str(r.parent_span_id)}\t${str(r.x_request_id)}`;
-}
-
 /** One TabSeparated line (no newline) in REQUEST_COLUMNS order. */
 export function rowToLine(row: RequestRow): string {
   const out: string[] = new Array(REQUEST_COLUMN_NAMES.length);
@@ -271,4 +251,66 @@ export function checkRow(value: unknown): RowCheck {
   if (!isUuid(v.request_id as string)) return { ok: false, reason: 'request_id must be a UUID' };
   if ((v.client_port as number) > 65535 || (v.server_port as number) > 65535) return { ok: false, reason: 'ports must be at most 65535' };
   return { ok: true, row: v as unknown as RequestRow };
+}
+
+/**
+ * A `requests` row as positional values in REQUEST_COLUMNS order: text as strings (UUIDs too),
+ * DateTime64 columns as bigint nanoseconds, integers as numbers (a bigint where a UInt64 may pass
+ * 2^53), null for NULL.
+ */
+export type RowValues = (string | number | bigint | null)[];
+
+/** `recordToRow` as positional values, without the intermediate object: the writer's hot path. */
+export function recordToValues(r: RequestRecord, host: string): RowValues {
+  const cp = r.client.process;
+  const sp = r.server.process;
+  return [
+    requestIdFor(r.start_time), r.start_time, r.end_time, Math.max(0, Math.round(r.duration_ns)),
+    r.protocol, r.transport, r.observation, host,
+    r.client.ip, r.client.port, cp ? cp.pid : null, cp?.command ?? '', cp?.executable ?? '', cp?.container_id ?? '', cp?.service || r.client.ip,
+    r.server.ip, r.server.port, sp ? sp.pid : null, sp?.command ?? '', sp?.executable ?? '', sp?.container_id ?? '',
+    sp?.service || `${r.server.ip}:${r.server.port}`,
+    endpointOf(r), r.request_type ?? '', r.request_domain ?? '', r.request_resource ?? '', r.protocol_version ?? '',
+    r.response_code, r.response_status, r.response_message ?? '', r.response_summary ?? '',
+    r.request_bytes, r.response_bytes, r.req_tcp_seq, r.resp_tcp_seq,
+    r.trace_id ?? '', r.span_id ?? '', r.parent_span_id ?? '', r.x_request_id ?? '',
+  ];
+}
+
+/** Decimal seconds ("1700000000.123456789", as `nsToDecimal` writes and `checkRow` admits) to ns. */
+export function decimalToNs(text: string): bigint {
+  const dot = text.indexOf('.');
+  if (dot < 0) return BigInt(text) * 1_000_000_000n;
+  return BigInt(text.slice(0, dot)) * 1_000_000_000n + BigInt(text.slice(dot + 1).padEnd(9, '0'));
+}
+
+/** A checked agent row (see `checkRow`) as positional values. */
+export function rowToValues(row: RequestRow): RowValues {
+  const out: RowValues = new Array(REQUEST_COLUMNS.length);
+  for (let i = 0; i < REQUEST_COLUMNS.length; i++) {
+    const name = REQUEST_COLUMNS[i]!.name as keyof RequestRow;
+    const v = row[name];
+    if (name === 'start_time' || name === 'end_time') out[i] = decimalToNs(v as string);
+    else if (name === 'duration_ns') {
+      const n = Number(v);
+      out[i] = Number.isSafeInteger(n) ? n : BigInt(v as string);
+    } else out[i] = v;
+  }
+  return out;
+}
+
+const IS_DATETIME64 = REQUEST_COLUMNS.map((c) => c.type.startsWith('DateTime64'));
+
+/** One TabSeparated line (no newline) from positional values, for engines fed text. */
+export function valuesToLine(values: RowValues): string {
+  let out = '';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += '\t';
+    if (v === null || v === undefined) out += '\\N';
+    else if (typeof v === 'string') out += tsvString(v);
+    else if (typeof v === 'bigint' && IS_DATETIME64[i]) out += nsToDecimal(v);
+    else out += String(v);
+  }
+  return out;
 }

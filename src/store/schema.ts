@@ -151,7 +151,10 @@ export function requestsTableDdl(o: ResolvedSchemaOptions): string[] {
   return out;
 }
 
-/** Rollup columns: group keys, then mergeable aggregates. */
+/**
+ * Rollup columns: group keys, then mergeable aggregates. Tables are created as migration 2 made
+ * them (without `observation`); migration 3 adds `observation` (see `rollupObservationDdl`).
+ */
 function rollupTableDdl(o: ResolvedSchemaOptions, table: string, ttlDays: number): string[] {
   const local = storage(o, table);
   const out = [
@@ -190,18 +193,45 @@ export const ROLLUP_STATE_SELECT =
   `  sum(response_bytes) AS response_bytes,\n` +
   `  quantilesTDigestState(${QUANTILES_SQL})(duration_ns) AS duration_digest`;
 
-function rollupViewDdl(o: ResolvedSchemaOptions, table: string, bucket: string): string {
+/**
+ * The keys rollups are kept by since migration 3. `observation` says which end saw the calls
+ * (client, server, network): one call seen at both ends is two records, and queries keep one
+ * observation per series (queries.ts) so that it is counted once.
+ */
+export const ROLLUP_KEYS = ['client_service', 'server_service', 'protocol', 'endpoint', 'observation'] as const;
+
+function rollupViewDdl(o: ResolvedSchemaOptions, table: string, bucket: string, keys: readonly string[]): string {
   // The view reads inserts into the physical table, so in a cluster every shard rolls up its own rows.
   return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${storage(o, table)}_mv${onCluster(o)} TO ${storage(o, table)} AS\n` +
-    `SELECT toDateTime(${bucket}(start_time)) AS t, client_service, server_service, protocol, endpoint,\n  ${ROLLUP_STATE_SELECT}\n` +
-    `FROM ${storage(o, 'requests')}\nGROUP BY t, client_service, server_service, protocol, endpoint`;
+    `SELECT toDateTime(${bucket}(start_time)) AS t, ${keys.join(', ')},\n  ${ROLLUP_STATE_SELECT}\n` +
+    `FROM ${storage(o, 'requests')}\nGROUP BY t, ${keys.join(', ')}`;
 }
 
+/** Migration 2: the rollup tables and their views, keyed without `observation`. */
 export function rollupDdl(o: ResolvedSchemaOptions): string[] {
   const out: string[] = [];
   for (const r of ROLLUPS) {
     out.push(...rollupTableDdl(o, r.table, r.seconds === 1 ? o.ttlDays : o.rollupTtlDays));
-    out.push(rollupViewDdl(o, r.table, r.bucket));
+    out.push(rollupViewDdl(o, r.table, r.bucket, ROLLUP_KEYS.filter((k) => k !== 'observation')));
+  }
+  return out;
+}
+
+/**
+ * Migration 3: `observation` joins the rollup keys (last in the sorting key, so rows of different
+ * observations never merge), and the views are recreated to fill it. Rows rolled up before have
+ * observation '' (queries rank it after 'network'). Re-running is harmless: the column is added
+ * only if missing, the sorting key is then unchanged, and the views are dropped and recreated.
+ */
+export function rollupObservationDdl(o: ResolvedSchemaOptions): string[] {
+  const out: string[] = [];
+  for (const r of ROLLUPS) {
+    const local = storage(o, r.table);
+    out.push(`ALTER TABLE ${local}${onCluster(o)} ADD COLUMN IF NOT EXISTS observation LowCardinality(String) AFTER endpoint, ` +
+      `MODIFY ORDER BY (server_service, t, client_service, protocol, endpoint, observation)`);
+    if (o.cluster) out.push(`ALTER TABLE ${r.table}${onCluster(o)} ADD COLUMN IF NOT EXISTS observation LowCardinality(String) AFTER endpoint`);
+    out.push(`DROP VIEW IF EXISTS ${local}_mv${onCluster(o)}${o.cluster ? ' SYNC' : ''}`);
+    out.push(rollupViewDdl(o, r.table, r.bucket, ROLLUP_KEYS));
   }
   return out;
 }

@@ -7,7 +7,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { applyMigrations } from './migrations.ts';
-import type { SchemaOptions } from './schema.ts';
+import type { ColumnSpec, SchemaOptions } from './schema.ts';
+import type { RowValues } from './rows.ts';
 
 /** Query parameters, bound server-side to `{name:Type}` placeholders. Never spliced into SQL. */
 export type QueryParams = Record<string, string | number | boolean | null | readonly (string | number)[]>;
@@ -29,6 +30,11 @@ export interface Store {
   query<T = Record<string, unknown>>(sql: string, params?: QueryParams, options?: QueryOptions): Promise<T[]>;
   /** Insert a pre-serialized body, one row per line, into `table` (columns in `columns` order). */
   insert(table: string, columns: readonly string[], body: string, format: InsertFormat): Promise<number>;
+  /**
+   * Insert rows given as positional values in `columns` order, in whatever encoding the engine
+   * reads fastest (the writer's path). One call is one insert: all rows or none.
+   */
+  insertRows(table: string, columns: readonly ColumnSpec[], rows: readonly RowValues[]): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { RecordWriter, DroppedError } from './writer.ts';
 import type { InsertFormat, QueryParams, Store } from './store.ts';
 import { makeRecord } from './fixtures.ts';
+import { valuesToLine } from './rows.ts';
+import type { RowValues } from './rows.ts';
+import type { ColumnSpec } from './schema.ts';
 import { Counters } from '../util/counters.ts';
 
 /** A store that keeps inserted lines in memory; inserts wait on `gate` and may fail on demand. */
@@ -27,6 +30,9 @@ class FakeStore implements Store {
     this.lines.push(...ls);
     this.batches++;
     return ls.length;
+  }
+  async insertRows(t: string, _c: readonly ColumnSpec[], rows: readonly RowValues[]): Promise<number> {
+    return this.insert(t, [], rows.map(valuesToLine).join('\n'), 'TabSeparated');
   }
   async close(): Promise<void> {}
 }
@@ -76,18 +82,18 @@ test('slow store: oldest unsent rows are dropped and counted, memory stays bound
   for (let i = total - 4000; i < total; i++) assert.ok(stored.has(`1800000000.${String(i).padStart(9, '0')}`), `row ${i} kept`);
 });
 
-test('failed inserts are retried, counted and logged once; writeLines acks after storing', async () => {
+test('failed inserts are retried, counted and logged once; writeValues acks after storing', async () => {
   const store = new FakeStore();
   store.failNext = 2;
   const counters = new Counters();
   const logs: string[] = [];
   const w = new RecordWriter(store, { counters, retryDelayMs: 5, log: (m) => logs.push(m) });
-  await w.writeLines(['[1]', '[2]', '[3]']);
-  assert.deepEqual(store.lines, ['[1]', '[2]', '[3]']);
+  await w.writeValues([['1'], ['2'], ['3']]);
+  assert.deepEqual(store.lines, ['1', '2', '3']);
   assert.equal(counters.get('store.write_errors'), 2);
   assert.equal(logs.length, 1, 'same kind of error logged once');
   store.failNext = 100;
-  await assert.rejects(w.writeLines(['[4]']), DroppedError);
+  await assert.rejects(w.writeValues([['4']]), DroppedError);
   assert.equal(counters.get('store.dropped_records'), 1);
   await w.close();
   w.write(rec(1));

@@ -8,9 +8,9 @@
  */
 import type { RequestRecord } from '../records/record.ts';
 import { Counters } from '../util/counters.ts';
-import { recordToLine, rowToLine } from './rows.ts';
-import type { RequestRow } from './rows.ts';
-import { REQUEST_COLUMN_NAMES } from './schema.ts';
+import { recordToValues, rowToValues } from './rows.ts';
+import type { RequestRow, RowValues } from './rows.ts';
+import { REQUEST_COLUMNS } from './schema.ts';
 import type { Store } from './store.ts';
 
 export interface RecordWriterOptions {
@@ -40,7 +40,7 @@ interface Ack {
 
 interface Chunk {
   seq: number;
-  lines: string[];
+  rows: RowValues[];
   /** Time the first row was accepted (ms), for the lag gauge. */
   acceptedAt: number;
   ack: Ack | null;
@@ -110,10 +110,10 @@ export class RecordWriter {
       this.counters.add('store.dropped_records');
       return;
     }
-    const line = recordToLine(record, this.host);
+    const row = recordToValues(record, this.host);
     const tail = this.queue[this.queue.length - 1];
-    if (tail && tail.ack === null && tail.attempts === 0 && tail.lines.length < this.chunkRows) tail.lines.push(line);
-    else this.queue.push({ seq: this.nextSeq++, lines: [line], acceptedAt: Date.now(), ack: null, attempts: 0 });
+    if (tail && tail.ack === null && tail.attempts === 0 && tail.rows.length < this.chunkRows) tail.rows.push(row);
+    else this.queue.push({ seq: this.nextSeq++, rows: [row], acceptedAt: Date.now(), ack: null, attempts: 0 });
     this.queuedRows++;
     this.counters.add('store.accepted_records');
     this.enforceBound();
@@ -126,18 +126,18 @@ export class RecordWriter {
    * Rejects with DroppedError if they were dropped instead, so the sender can retry.
    */
   writeRows(rows: readonly RequestRow[]): Promise<void> {
-    return this.writeLines(rows.map(rowToLine));
+    return this.writeValues(rows.map(rowToValues));
   }
 
-  /** Like writeRows, for lines already serialized by `rowToLine`. */
-  writeLines(lines: string[]): Promise<void> {
+  /** Like writeRows, for rows already turned into values by `rowToValues`. */
+  writeValues(rows: RowValues[]): Promise<void> {
     if (this.closed) return Promise.reject(new DroppedError('writer is closed'));
-    if (lines.length === 0) return Promise.resolve();
-    if (lines.length > this.maxBufferedRows) return Promise.reject(new DroppedError(`batch of ${lines.length} rows exceeds the buffer of ${this.maxBufferedRows}`));
+    if (rows.length === 0) return Promise.resolve();
+    if (rows.length > this.maxBufferedRows) return Promise.reject(new DroppedError(`batch of ${rows.length} rows exceeds the buffer of ${this.maxBufferedRows}`));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ seq: this.nextSeq++, lines, acceptedAt: Date.now(), ack: { resolve, reject }, attempts: 0 });
-      this.queuedRows += lines.length;
-      this.counters.add('store.accepted_records', lines.length);
+      this.queue.push({ seq: this.nextSeq++, rows, acceptedAt: Date.now(), ack: { resolve, reject }, attempts: 0 });
+      this.queuedRows += rows.length;
+      this.counters.add('store.accepted_records', rows.length);
       this.enforceBound();
       this.pump(this.queuedRows >= this.batchRows);
       this.armTick();
@@ -166,7 +166,7 @@ export class RecordWriter {
   /** Gauges for health: rows waiting, age of the oldest, whether an insert is running. */
   stats(): { pending_rows: number; lag_ms: number; in_flight_rows: number; last_insert_ms: number } {
     const oldest = this.inFlight?.[0]?.acceptedAt ?? this.queue[0]?.acceptedAt;
-    const inFlightRows = this.inFlight ? this.inFlight.reduce((n, c) => n + c.lines.length, 0) : 0;
+    const inFlightRows = this.inFlight ? this.inFlight.reduce((n, c) => n + c.rows.length, 0) : 0;
     return {
       pending_rows: this.queuedRows + inFlightRows,
       lag_ms: oldest === undefined ? 0 : Date.now() - oldest,
@@ -191,14 +191,14 @@ export class RecordWriter {
   private enforceBound(): void {
     while (this.queuedRows > this.maxBufferedRows && this.queue.length > 0) {
       const chunk = this.queue.shift()!;
-      this.queuedRows -= chunk.lines.length;
+      this.queuedRows -= chunk.rows.length;
       this.drop(chunk, 'the store is not keeping up (buffer full)');
     }
     this.settleWaiters();
   }
 
   private drop(chunk: Chunk, why: string): void {
-    this.counters.add('store.dropped_records', chunk.lines.length);
+    this.counters.add('store.dropped_records', chunk.rows.length);
     this.logOnce(`drop:${why}`, `store writer: dropping rows: ${why}`);
     chunk.ack?.reject(new DroppedError(`rows dropped: ${why}`));
   }
@@ -208,16 +208,16 @@ export class RecordWriter {
     if (!force && this.queuedRows < this.batchRows) return;
     const batch: Chunk[] = [];
     let rows = 0;
-    while (this.queue.length > 0 && (batch.length === 0 || rows + this.queue[0]!.lines.length <= this.batchRows)) {
+    while (this.queue.length > 0 && (batch.length === 0 || rows + this.queue[0]!.rows.length <= this.batchRows)) {
       const c = this.queue.shift()!;
       batch.push(c);
-      rows += c.lines.length;
+      rows += c.rows.length;
     }
     this.queuedRows -= rows;
     this.inFlight = batch;
-    const body = batch.map((c) => c.lines.join('\n')).join('\n');
+    const body = batch.length === 1 ? batch[0]!.rows : batch.flatMap((c) => c.rows);
     const started = Date.now();
-    this.store.insert(this.table, REQUEST_COLUMN_NAMES, body, 'TabSeparated').then(
+    this.store.insertRows(this.table, REQUEST_COLUMNS, body).then(
       () => {
         this.lastInsertMs = Date.now() - started;
         this.inFlight = null;
