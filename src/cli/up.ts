@@ -3,7 +3,7 @@
  * `flowscope up`: live capture on this host. eBPF socket tracer -> connection streams -> protocol
  * frames -> request records -> every registered record sink (stdout now; the store later).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LiveSource } from '../capture/ebpf/live-source.ts';
 import type { Classifier } from '../capture/ebpf/translate.ts';
@@ -27,6 +27,7 @@ import { DEFAULT_API_PORT } from '../server/api.ts';
 export interface UpOptions {
   format: 'table' | 'jsonl';
   pid?: string[];
+  cgroup?: string;
   comm?: string[];
   port?: string[];
   protocol?: string[];
@@ -54,6 +55,7 @@ export function registerUp(program: Command): void {
     .description('Capture live traffic on this host (eBPF, needs root) and print request records')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'jsonl']).default('table'))
     .option('--pid <pid>', 'only these processes (repeat or comma-separate)', collect)
+    .option('--cgroup <path>', 'only processes in this cgroup v2 directory (e.g. /sys/fs/cgroup/system.slice/nginx.service)')
     .option('--comm <name>', 'only processes whose name matches (glob; repeat or comma-separate)', collect)
     .option('--port <port>', 'only connections with this local or remote port (repeat or comma-separate)', collect)
     .option('-p, --protocol <name>', 'only these protocols (repeat or comma-separate)', collect)
@@ -89,6 +91,7 @@ export async function up(options: UpOptions, extraSinks: RecordSink[] = []): Pro
     return n;
   }));
   const comms = (options.comm ?? []).map(globToRegExp);
+  const cgroup = options.cgroup ? cgroupId(options.cgroup) : undefined;
 
   let processes = new ProcessTable();
   if (options.rules) {
@@ -151,6 +154,7 @@ export async function up(options: UpOptions, extraSinks: RecordSink[] = []): Pro
     counters,
     processes,
     pids: kernelPids,
+    cgroupId: cgroup,
     payloadBytes: options.payloadBytes,
     accept,
     classify: classifierFor(protocols),
@@ -197,6 +201,18 @@ export async function up(options: UpOptions, extraSinks: RecordSink[] = []): Pro
     process.stderr.write(formatCounters(snapshot));
   }
   return 0;
+}
+
+/** A cgroup v2 id is the inode number of its directory; the kernel filters on it. */
+export function cgroupId(path: string): bigint {
+  let st;
+  try {
+    st = statSync(path, { bigint: true });
+  } catch (err) {
+    throw new InvalidArgumentError(`--cgroup: cannot read ${path} (${(err as NodeJS.ErrnoException).code}); give a cgroup v2 directory under /sys/fs/cgroup`);
+  }
+  if (!st.isDirectory()) throw new InvalidArgumentError(`--cgroup: ${path} is not a directory; give a cgroup v2 directory under /sys/fs/cgroup`);
+  return st.ino;
 }
 
 /**
