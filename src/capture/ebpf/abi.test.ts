@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as abi from './abi.ts';
-import { decodeEvent, EVENT_HEADER_SIZE, EVENT_OFFSETS, formatAddr } from './abi.ts';
+import { decodeEvent, EventCursor, EVENT_HEADER_SIZE, EVENT_OFFSETS, formatAddr } from './abi.ts';
 
 const header = readFileSync(fileURLToPath(new URL('../../../bpf/socket_tracer.h', import.meta.url)), 'utf8');
 const objectPath = fileURLToPath(new URL('../../../bpf/socket_tracer.bpf.o', import.meta.url));
@@ -81,6 +81,21 @@ test('decodeEvent returns null for records that cannot be events', () => {
   assert.equal(decodeEvent(v, b, 0, b.length), null, 'cap_len beyond the record');
   v.setUint32(EVENT_OFFSETS.cap_len, abi.FS_MAX_PAYLOAD + 1, true);
   assert.equal(decodeEvent(v, b, 0, 1 << 20), null, 'cap_len beyond the maximum');
+});
+
+test('EventCursor reads the same fields as decodeEvent, in place, and rejects what decodeEvent rejects', () => {
+  const payload = new TextEncoder().encode('*1\r\n$4\r\nPING\r\n');
+  const b = new Uint8Array(64 + eventBytes({ ret: 14 }, payload).length);
+  b.set(eventBytes({ ret: 14 }, payload), 64); // not at offset 0, as in the ring
+  const v = new DataView(b.buffer);
+  const cursor = new EventCursor();
+  assert.ok(cursor.at(v, b, 64, b.length - 64));
+  assert.deepEqual(cursor.toEvent(), decodeEvent(v, b, 64, b.length - 64));
+  const copy = cursor.payload;
+  assert.equal(cursor.payload, copy, 'one copy per event');
+  b[64 + EVENT_OFFSETS.payload] = 0;
+  assert.equal(copy[0], '*'.charCodeAt(0), 'the payload does not alias the ring');
+  assert.equal(cursor.at(v, b, 64, EVENT_HEADER_SIZE - 1), false, 'short record');
 });
 
 test('formatAddr prints IPv6 compressed and IPv4-mapped IPv6 as IPv4', () => {

@@ -87,7 +87,10 @@ export const AF_INET6 = 10;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 
-/** One decoded kernel event. `payload` is a copy: the ring's memory is reused after decoding. */
+/**
+ * One kernel event. `payload` is a copy: the ring's memory is reused after decoding. Events handed
+ * out by SocketTracer.read are EventCursors, valid only during the callback: never keep one.
+ */
 export interface KernelEvent {
   kind: number;
   tsEnterNs: bigint;
@@ -155,6 +158,122 @@ export function decodeEvent(view: DataView, bytes: Uint8Array, off: number, len:
     comm: cString(bytes, off + O.comm, FS_TASK_COMM_LEN),
     payload: bytes.slice(p, p + capLen),
   };
+}
+
+/**
+ * The event under a ring record, decoded in place: each field is read from the ring when asked
+ * for, so the hot path pays only for the fields it uses (a data event on a known socket needs a
+ * handful of integers, one timestamp and the payload) and allocates no event object per record.
+ * `payload` is copied on first access and `comm` comes from a small cache.
+ *
+ * Lifetime: one cursor is reused for every record. It is valid only until the callback it was
+ * handed to returns; keep what you need (`payload` is a copy, strings are immutable), or use
+ * `toEvent()` for a detached copy of every field.
+ */
+export class EventCursor implements KernelEvent {
+  private view: DataView = new DataView(new ArrayBuffer(EVENT_HEADER_SIZE));
+  private bytes: Uint8Array = new Uint8Array(this.view.buffer);
+  private off = 0;
+  private capLen = 0;
+  private payloadCopy: Uint8Array | null = null;
+
+  /** Points the cursor at the record at `off`; false (and the cursor unusable) if it cannot be an event. */
+  at(view: DataView, bytes: Uint8Array, off: number, len: number): boolean {
+    if (len < EVENT_HEADER_SIZE || off + len > view.byteLength) return false;
+    const capLen = view.getUint32(off + O.cap_len, true);
+    if (capLen > FS_MAX_PAYLOAD || EVENT_HEADER_SIZE + capLen > len) return false;
+    this.view = view;
+    this.bytes = bytes;
+    this.off = off;
+    this.capLen = capLen;
+    this.payloadCopy = null;
+    return true;
+  }
+
+  get kind(): number { return this.bytes[this.off + O.kind]!; }
+  get tsEnterNs(): bigint { return this.view.getBigUint64(this.off + O.ts_enter_ns, true); }
+  get tsExitNs(): bigint { return this.view.getBigUint64(this.off + O.ts_exit_ns, true); }
+  get sockId(): number { return u64(this.view, this.off + O.sock_id); }
+  get ret(): number {
+    const at = this.off + O.ret;
+    return this.view.getInt32(at + 4, true) * 0x1_0000_0000 + this.view.getUint32(at, true);
+  }
+  get quietBytesSent(): number { return u64(this.view, this.off + O.quiet_bytes); }
+  get quietBytesReceived(): number { return u64(this.view, this.off + O.quiet_bytes + 8); }
+  get pid(): number { return this.view.getUint32(this.off + O.pid, true); }
+  get tid(): number { return this.view.getUint32(this.off + O.tid, true); }
+  get fd(): number { return this.view.getInt32(this.off + O.fd, true); }
+  get seqNo(): number { return this.view.getUint32(this.off + O.seq_no, true); }
+  get tcpSeq(): number { return this.view.getUint32(this.off + O.tcp_seq, true); }
+  get role(): number { return this.bytes[this.off + O.role]!; }
+  get direction(): number { return this.bytes[this.off + O.direction]!; }
+  get flags(): number { return this.bytes[this.off + O.flags]!; }
+  get protocol(): number { return this.bytes[this.off + O.protocol]!; }
+  get syscall(): number { return this.bytes[this.off + O.syscall]!; }
+  get family(): number { return this.view.getUint16(this.off + O.family, true); }
+  get localPort(): number { return this.view.getUint16(this.off + O.local_port, true); }
+  get remotePort(): number { return this.view.getUint16(this.off + O.remote_port, true); }
+  get localAddr(): string { return formatAddr(this.bytes, this.off + O.local_addr, this.family); }
+  get remoteAddr(): string { return formatAddr(this.bytes, this.off + O.remote_addr, this.family); }
+  get comm(): string { return cachedComm(this.view, this.bytes, this.off + O.comm); }
+  get payload(): Uint8Array {
+    if (this.payloadCopy === null) this.payloadCopy = copyOut(this.bytes, this.off + O.payload, this.capLen);
+    return this.payloadCopy;
+  }
+
+  /** Every field, detached from the ring. */
+  toEvent(): KernelEvent {
+    return {
+      kind: this.kind, tsEnterNs: this.tsEnterNs, tsExitNs: this.tsExitNs, sockId: this.sockId, ret: this.ret,
+      quietBytesSent: this.quietBytesSent, quietBytesReceived: this.quietBytesReceived, pid: this.pid, tid: this.tid,
+      fd: this.fd, seqNo: this.seqNo, tcpSeq: this.tcpSeq, role: this.role, direction: this.direction,
+      flags: this.flags, protocol: this.protocol, syscall: this.syscall, family: this.family,
+      localPort: this.localPort, remotePort: this.remotePort, localAddr: this.localAddr, remoteAddr: this.remoteAddr,
+      comm: this.comm, payload: this.payload,
+    };
+  }
+}
+
+// Payload copies are carved from shared slabs, never reused: one ArrayBuffer per 64 KiB of
+// payload instead of one per event (allocating ArrayBuffers dominated the decoder's time). A slab
+// lives while any copy from it does; consumers keep copies only briefly (DirectionStream copies a
+// frame's tail into its own buffer), so a slab rarely outlives the next few polls.
+const SLAB_BYTES = 64 * 1024;
+const SMALL_COPY = 16;
+const EMPTY_PAYLOAD = new Uint8Array(0);
+let slab = new Uint8Array(SLAB_BYTES);
+let slabPos = 0;
+
+function copyOut(src: Uint8Array, from: number, len: number): Uint8Array {
+  if (len === 0) return EMPTY_PAYLOAD;
+  if (slabPos + len > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabPos = 0;
+  }
+  const at = slabPos;
+  if (len <= SMALL_COPY) {
+    for (let i = 0; i < len; i++) slab[at + i] = src[from + i]!;
+  } else {
+    slab.set(src.subarray(from, from + len), at);
+  }
+  slabPos = (at + len + 7) & ~7;
+  return new Uint8Array(slab.buffer, at, len);
+}
+
+// Few distinct command names cross a host: their text is cached by their 16 bytes (bounded).
+const commText = new Map<string, string>();
+const COMM_CACHE_MAX = 4096;
+
+function cachedComm(view: DataView, bytes: Uint8Array, at: number): string {
+  // The key is the raw bytes as four 32-bit words: cheaper than decoding the name itself.
+  const key = `${view.getUint32(at, true)},${view.getUint32(at + 4, true)},${view.getUint32(at + 8, true)},${view.getUint32(at + 12, true)}`;
+  let text = commText.get(key);
+  if (text === undefined) {
+    text = cString(bytes, at, FS_TASK_COMM_LEN);
+    if (commText.size >= COMM_CACHE_MAX) commText.clear();
+    commText.set(key, text);
+  }
+  return text;
 }
 
 /** A 64-bit unsigned counter as a number (exact below 2^53: byte and event counts). */

@@ -131,15 +131,20 @@ export class EventTranslator {
   }
 
   private checkSeqNo(s: SocketView, ev: KernelEvent): void {
-    if (ev.seqNo > s.nextSeqNo) {
-      this.counters.add('capture.lost_events_detected', ev.seqNo - s.nextSeqNo);
+    const seqNo = ev.seqNo;
+    if (seqNo === s.nextSeqNo) {
+      s.nextSeqNo = seqNo + 1;
+      return;
+    }
+    if (seqNo > s.nextSeqNo) {
+      this.counters.add('capture.lost_events_detected', seqNo - s.nextSeqNo);
       s.lossPending[0] = true;
       s.lossPending[1] = true;
-    } else if (ev.seqNo < s.nextSeqNo) {
+      s.nextSeqNo = seqNo + 1;
+    } else {
       // Two threads on one socket can reach the ring in the other order than they numbered.
       this.counters.add('capture.reordered_events');
     }
-    if (ev.seqNo + 1 > s.nextSeqNo) s.nextSeqNo = ev.seqNo + 1;
   }
 
   private onOpen(ev: KernelEvent): void {
@@ -160,7 +165,10 @@ export class EventTranslator {
     this.checkSeqNo(s, ev);
     const conn = this.connFor(s, ev);
     if (!conn) return;
-    const sending = ev.direction === FS_DIR_SEND;
+    // Each field of a ring event is a read from the ring: read each once.
+    const direction = ev.direction & 1;
+    const flags = ev.flags;
+    const sending = direction === FS_DIR_SEND;
     const dir: Direction = (s.role === FS_ROLE_CLIENT) === sending ? CLIENT_TO_SERVER : SERVER_TO_CLIENT;
     // A send is stamped when the application handed the bytes over; a receive when they were
     // delivered (a blocking read may have waited long before the bytes arrived).
@@ -168,7 +176,7 @@ export class EventTranslator {
     s.lastTime = time;
     const length = ev.ret;
     let seq = -1;
-    if (ev.flags & FS_FLAG_TCP_SEQ) {
+    if (flags & FS_FLAG_TCP_SEQ) {
       seq = ev.tcpSeq;
       const expected = conn.nextSeq[dir];
       if (expected >= 0 && seq !== expected) {
@@ -183,16 +191,17 @@ export class EventTranslator {
         }
       }
       conn.nextSeq[dir] = (seq + length) >>> 0;
-      s.lossPending[ev.direction & 1] = false;
-    } else if (s.lossPending[ev.direction & 1]) {
-      s.lossPending[ev.direction & 1] = false;
+      s.lossPending[direction] = false;
+    } else if (s.lossPending[direction]) {
+      s.lossPending[direction] = false;
       this.counters.add('capture.gaps');
       this.sink.onEvent({ kind: 'gap', conn: conn.id, dir, time, length: -1 });
     }
-    if (ev.flags & FS_FLAG_MMSG_MORE) this.counters.add('capture.mmsg_messages_unseen');
-    if (ev.payload.length < length) this.counters.add('capture.payload_truncated');
-    this.sink.onEvent({ kind: 'data', conn: conn.id, dir, time, seq, bytes: ev.payload, length });
-    this.maybeClassify(s, ev, conn, dir);
+    if (flags & FS_FLAG_MMSG_MORE) this.counters.add('capture.mmsg_messages_unseen');
+    const bytes = ev.payload;
+    if (bytes.length < length) this.counters.add('capture.payload_truncated');
+    this.sink.onEvent({ kind: 'data', conn: conn.id, dir, time, seq, bytes, length });
+    if (!s.marked && s.classifyTries < this.classifyEvents && !(flags & FS_FLAG_INTERESTING)) this.maybeClassify(s, ev, conn, dir);
   }
 
   private onClose(ev: KernelEvent): void {
