@@ -28,9 +28,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm packages, exactly as locked.
+# npm packages at the locked versions. Not `npm ci`: chdb lists prebuilt engines for other
+# platforms as optional dependencies that the registry here does not serve, and `npm ci` refuses a
+# lock file without them, where `npm install` skips them.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 # Live capture attaches to syscall tracepoints through tracefs.
