@@ -55,7 +55,7 @@ test('agent -> server: server stopped and restarted mid-way, the spool loses not
     await stopServer(server);
     for (let i = 3000; i < 7000; i++) shipper.onRecord(rec(i));
     // Wait until the batches are on disk while the server is away.
-    for (let t = 0; t < 200 && shipper.stats().spool_batches < 4; t++) await new Promise((r) => setTimeout(r, 25));
+    for (let t = 0; t < 600 && shipper.stats().spool_batches < 4; t++) await new Promise((r) => setTimeout(r, 25));
     assert.ok(shipper.stats().spool_batches >= 4, `spooled ${shipper.stats().spool_batches} batches`);
     assert.ok(counters.get('agent.send_errors') > 0);
 
