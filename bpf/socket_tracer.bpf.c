@@ -213,20 +213,43 @@ static __always_inline void fill_tuple(struct fs_event *e, struct sock *sk)
 	}
 }
 
-/* Unconnected UDP: the peer is in the syscall's sockaddr, not in the socket. */
-static __always_inline void peer_from_sockaddr(struct fs_event *e, __u64 uaddr)
+/*
+ * Unconnected UDP: the peer is in the syscall's sockaddr, not in the socket. Called at exit, so a
+ * receive's buffer is filled by then. Two bounded reads: family, port and an IPv4 address first
+ * (the 8 bytes every sockaddr_in has), the IPv6 address only for AF_INET6, so a 16-byte
+ * sockaddr_in at the end of a mapping never faults the read. `namelen` (0: unknown) is the
+ * length the kernel reported or the caller passed; shorter than the family's sockaddr: no peer.
+ */
+static __always_inline void peer_from_sockaddr(struct fs_event *e, __u64 uaddr, __u32 namelen)
 {
 	struct u_sockaddr_in6 sa = {};
-	if (!uaddr || bpf_probe_read_user(&sa, sizeof(sa), (void *)uaddr))
+	if (!uaddr || bpf_probe_read_user(&sa, 8, (void *)uaddr))
 		return;
 	if (sa.family != e->family)
 		return;
-	e->remote_port = bpf_ntohs(sa.port);
-	if (sa.family == AF_INET)
+	if (sa.family == AF_INET) {
+		if (namelen && namelen < 16)
+			return;
 		__builtin_memcpy(e->remote_addr, &sa.flowinfo, 4); /* sin_addr sits where sin6_flowinfo is */
-	else
+	} else {
+		if (namelen && namelen < sizeof(sa))
+			return;
+		if (bpf_probe_read_user(sa.addr, sizeof(sa.addr), (void *)(uaddr + 8)))
+			return;
 		__builtin_memcpy(e->remote_addr, sa.addr, 16);
+	}
+	e->remote_port = bpf_ntohs(sa.port);
 	e->flags |= FS_FLAG_PEER_FROM_ADDR;
+}
+
+/* The process's name is its thread-group leader's comm (what /proc/<pid>/comm shows), not the
+ * calling thread's: dig's network thread is "isc-net-0000", nginx's workers share the leader's. */
+static __always_inline void read_process_comm(char *dst)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	if (!leader || bpf_core_read_str(dst, FS_TASK_COMM_LEN, &leader->comm) <= 1)
+		bpf_get_current_comm(dst, FS_TASK_COMM_LEN);
 }
 
 static __always_inline void fill_common(struct fs_event *e, __u64 pid_tgid, __s32 fd, __u8 kind)
@@ -235,7 +258,7 @@ static __always_inline void fill_common(struct fs_event *e, __u64 pid_tgid, __s3
 	e->tid = (__u32)pid_tgid;
 	e->fd = fd;
 	e->kind = kind;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	read_process_comm(e->comm);
 }
 
 static __always_inline struct sock_state *new_socket(__u64 key, __u64 sk, __u8 protocol, __u8 role, __u8 flags)
@@ -390,6 +413,7 @@ static __always_inline int on_data_exit(struct trace_event_raw_sys_exit *ctx, __
 
 	/* Message syscalls: find the iovecs, the peer address and the byte count. */
 	__u64 iov = in.buf, iovcnt = in.count, addr = in.addr, bytes = ret;
+	__u32 namelen = 0;
 	__u8 flags = 0;
 	if (kind == BUF_MSG || kind == BUF_MMSG) {
 		struct u_mmsghdr m = {};
@@ -397,7 +421,9 @@ static __always_inline int on_data_exit(struct trace_event_raw_sys_exit *ctx, __
 			return 0;
 		iov = m.hdr.iov;
 		iovcnt = m.hdr.iovlen;
-		addr = m.hdr.name;
+		/* msg_namelen: what the caller passed (send) or the kernel wrote back (receive); 0: no name. */
+		namelen = m.hdr.namelen;
+		addr = namelen ? m.hdr.name : 0;
 		if (kind == BUF_MMSG) {
 			bytes = m.len;
 			if (ret > 1)
@@ -431,7 +457,7 @@ static __always_inline int on_data_exit(struct trace_event_raw_sys_exit *ctx, __
 	fill_tuple(e, sk);
 	e->flags = flags | (s->flags & (FS_FLAG_MIDSTREAM | FS_FLAG_INTERESTING));
 	if (in.protocol == IPPROTO_UDP && e->remote_port == 0)
-		peer_from_sockaddr(e, addr);
+		peer_from_sockaddr(e, addr, namelen);
 	if (in.protocol == IPPROTO_TCP) {
 		/* write_seq/copied_seq are the stream positions of the application's bytes; this
 		 * syscall moved the `bytes` just before them. */

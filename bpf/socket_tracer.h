@@ -96,7 +96,7 @@ struct fs_event {
 	__u32 _pad;
 	__u8 local_addr[16];
 	__u8 remote_addr[16];
-	char comm[FS_TASK_COMM_LEN];
+	char comm[FS_TASK_COMM_LEN];	/* the process's name: the thread-group leader's comm */
 	__u8 payload[];
 };
 

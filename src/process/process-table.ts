@@ -53,8 +53,11 @@ export class ProcessTable {
   }
 
   /**
-   * The identity of `pid`. `comm`, when the caller knows it (the kernel reports it with every
-   * event), wins over /proc and detects an exec since the entry was cached. Never throws.
+   * The identity of `pid`. `comm`, when the caller knows it (the kernel reports the process's
+   * name, its thread-group leader's comm, with every event), wins over /proc and detects an exec
+   * since the entry was cached. It must be the process's name, not a thread's: a thread name
+   * (dig's `isc-net-0000`) would become the command and, differing from the leader's, force a
+   * /proc re-read on every lookup. Never throws.
    */
   lookup(pid: number, comm?: string): ProcessInfo {
     const now = this.now();

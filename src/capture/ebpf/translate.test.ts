@@ -182,3 +182,64 @@ test('sockets of exited processes are closed by closeWhere', () => {
   assert.equal(tr.socketCount, 1);
   assert.equal(out.filter((e) => e.kind === 'close').length, 1);
 });
+
+test('an unconnected UDP socket opened before its first data is a server when it receives first', () => {
+  const { out, tr } = setup();
+  // The kernel's open event of a socket first met in recvmsg: role unknown, remote port 0.
+  const sock = { protocol: IPPROTO_UDP, role: FS_ROLE_UNKNOWN, localPort: 5300, comm: 'dnsmasq', sockId: 3 };
+  tr.push(ev({ ...sock, kind: FS_EV_OPEN, remotePort: 0, remoteAddr: '0.0.0.0' }));
+  tr.push(ev({ ...sock, seqNo: 1, direction: FS_DIR_RECV, ret: 30, remotePort: 50001 }));
+  const open = out.find((e) => e.kind === 'open');
+  assert.ok(open?.kind === 'open');
+  assert.equal(open.observation, 'server');
+  assert.equal(open.serverProcess?.command, 'dnsmasq');
+  assert.deepEqual(open.client, { ip: '127.0.0.1', port: 50001 });
+  assert.equal(guessRole(5300, 0), FS_ROLE_SERVER, 'remote port 0 never makes a client');
+});
+
+test('a UDP socket with unknown role that sends first is a client', () => {
+  const { out, tr } = setup();
+  tr.push(ev({ protocol: IPPROTO_UDP, role: FS_ROLE_UNKNOWN, localPort: 1000, remotePort: 40000, direction: FS_DIR_SEND, ret: 5 }));
+  const open = out.find((e) => e.kind === 'open');
+  assert.ok(open?.kind === 'open');
+  assert.equal(open.observation, 'client');
+  assert.equal(open.server.port, 40000);
+});
+
+test('a read that also consumed the FIN (sequence one too high) is no gap; a real 1-byte loss still is', () => {
+  const { out, tr } = setup();
+  tr.push(ev({ kind: FS_EV_OPEN }));
+  tr.push(ev({ seqNo: 1, ret: 10, flags: FS_FLAG_TCP_SEQ, tcpSeq: 100 }));
+  tr.push(ev({ seqNo: 2, ret: 20, direction: FS_DIR_RECV, flags: FS_FLAG_TCP_SEQ, tcpSeq: 500 }));
+  // copied_seq - bytes, where copied_seq counted the FIN: 521 instead of 520.
+  tr.push(ev({ seqNo: 3, ret: 5, direction: FS_DIR_RECV, flags: FS_FLAG_TCP_SEQ, tcpSeq: 521 }));
+  assert.equal(out.filter((e) => e.kind === 'gap').length, 0);
+  const last = out.at(-1)!;
+  assert.ok(last.kind === 'data' && last.seq === 520);
+  assert.equal(tr.counters.get('capture.fin_seq_corrected'), 1);
+  // An event lost before a read one byte further on is a gap.
+  tr.push(ev({ seqNo: 5, ret: 5, direction: FS_DIR_RECV, flags: FS_FLAG_TCP_SEQ, tcpSeq: 526 }));
+  const gap = out.find((e) => e.kind === 'gap');
+  assert.ok(gap?.kind === 'gap' && gap.length === 1);
+});
+
+test('both ends of a local UDP exchange stay two observations and learn each other\'s process', () => {
+  const { out, tr } = setup();
+  const udp = { protocol: IPPROTO_UDP, ret: 30 };
+  // dig: connected UDP client 127.0.0.1:40000 -> 127.0.0.1:53.
+  tr.push(ev({ ...udp, kind: FS_EV_OPEN, sockId: 1, pid: 100, comm: 'dig', localPort: 40000, remotePort: 53 }));
+  tr.push(ev({ ...udp, sockId: 1, pid: 100, comm: 'dig', seqNo: 1, localPort: 40000, remotePort: 53 }));
+  // dnsmasq: unconnected, bound to the wildcard address; peer from the datagram's address.
+  const srv = { ...udp, sockId: 2, pid: 200, comm: 'dnsmasq', role: FS_ROLE_UNKNOWN, localAddr: '0.0.0.0', localPort: 53 };
+  tr.push(ev({ ...srv, kind: FS_EV_OPEN, remotePort: 0, remoteAddr: '0.0.0.0' }));
+  tr.push(ev({ ...srv, seqNo: 1, direction: FS_DIR_RECV, remotePort: 40000 }));
+  const opens = out.filter((e) => e.kind === 'open');
+  assert.equal(opens.length, 2);
+  const [c, s] = opens;
+  assert.ok(c?.kind === 'open' && s?.kind === 'open');
+  assert.equal(c.observation, 'client');
+  assert.equal(s.observation, 'server');
+  assert.equal(c.serverProcess?.command, 'dnsmasq');
+  assert.equal(s.clientProcess?.command, 'dig');
+  assert.equal(tr.counters.get('capture.local_peers_joined'), 1);
+});

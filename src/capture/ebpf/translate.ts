@@ -10,8 +10,8 @@ import type { ConnectionOpened, Direction, Endpoint, StreamEventSink } from '../
 import type { ProcessInfo } from '../../records/record.ts';
 import { Counters } from '../../util/counters.ts';
 import {
-  FS_DIR_SEND, FS_EV_CLOSE, FS_EV_DATA, FS_EV_OPEN, FS_FLAG_INTERESTING, FS_FLAG_MIDSTREAM, FS_FLAG_MMSG_MORE,
-  FS_FLAG_TCP_SEQ, FS_ROLE_CLIENT, FS_ROLE_SERVER, IPPROTO_TCP,
+  FS_DIR_RECV, FS_DIR_SEND, FS_EV_CLOSE, FS_EV_DATA, FS_EV_OPEN, FS_FLAG_INTERESTING, FS_FLAG_MIDSTREAM,
+  FS_FLAG_MMSG_MORE, FS_FLAG_TCP_SEQ, FS_ROLE_CLIENT, FS_ROLE_SERVER, FS_ROLE_UNKNOWN, IPPROTO_TCP,
 } from './abi.ts';
 import type { KernelEvent } from './abi.ts';
 
@@ -46,7 +46,10 @@ interface SocketView {
   sockId: number;
   pid: number;
   transport: 'tcp' | 'udp';
-  /** FS_ROLE_CLIENT or FS_ROLE_SERVER: the kernel's, or guessed from ports. */
+  /**
+   * FS_ROLE_CLIENT or FS_ROLE_SERVER: the kernel's, or guessed (TCP: from ports; UDP: from the
+   * direction of the first data event). FS_ROLE_UNKNOWN only for a UDP socket before its first data.
+   */
   role: number;
   rolesKnown: boolean;
   midStream: boolean;
@@ -60,7 +63,7 @@ interface SocketView {
   marked: boolean;
   /** TCP: one connection under ''; UDP: one per peer "ip|port". */
   conns: Map<string, Conn>;
-  /** Another traced socket on this host at the other end of the same TCP connection. */
+  /** TCP: another traced socket on this host at the other end of the same connection. */
   peer: SocketView | null;
   lastTime: bigint;
 }
@@ -72,6 +75,8 @@ export class EventTranslator {
   private readonly sockets = new Map<number, SocketView>();
   /** TCP sockets by local endpoint, to join the two ends of a connection seen on one host. */
   private readonly byLocal = new Map<string, SocketView>();
+  /** UDP sockets by local endpoint, to join the two ends of an exchange seen on one host. */
+  private readonly byLocalUdp = new Map<string, SocketView>();
   private nextConnId = 1;
   private readonly resolveProcess: (pid: number, comm: string) => ProcessInfo | null;
   private readonly toEpochNs: (ktimeNs: bigint) => bigint;
@@ -163,10 +168,11 @@ export class EventTranslator {
       s = this.newSocket(ev, true);
     }
     this.checkSeqNo(s, ev);
-    const conn = this.connFor(s, ev);
-    if (!conn) return;
     // Each field of a ring event is a read from the ring: read each once.
     const direction = ev.direction & 1;
+    if (s.role === FS_ROLE_UNKNOWN) s.role = udpRoleFromFirstData(direction);
+    const conn = this.connFor(s, ev);
+    if (!conn) return;
     const flags = ev.flags;
     const sending = direction === FS_DIR_SEND;
     const dir: Direction = (s.role === FS_ROLE_CLIENT) === sending ? CLIENT_TO_SERVER : SERVER_TO_CLIENT;
@@ -181,7 +187,13 @@ export class EventTranslator {
       const expected = conn.nextSeq[dir];
       if (expected >= 0 && seq !== expected) {
         const ahead = (seq - expected) >>> 0;
-        if (ahead < 0x8000_0000) {
+        if (ahead === 1 && direction === FS_DIR_RECV && !s.lossPending[direction]) {
+          // The kernel reports copied_seq - bytes; a read that also consumed the peer's FIN moved
+          // copied_seq one further (the FIN takes a sequence number). No event was lost (the
+          // event numbers are contiguous), so the one "missing" byte is that FIN: not a gap.
+          seq = expected;
+          this.counters.add('capture.fin_seq_corrected');
+        } else if (ahead < 0x8000_0000) {
           // Bytes we never saw: lost events, or moved by syscalls we do not trace (sendfile, splice).
           this.counters.add('capture.gaps');
           this.counters.add('capture.gap_bytes', ahead);
@@ -241,7 +253,11 @@ export class EventTranslator {
     }
     const transport = ev.protocol === IPPROTO_TCP ? 'tcp' : 'udp';
     const rolesKnown = ev.role === FS_ROLE_CLIENT || ev.role === FS_ROLE_SERVER;
-    const role = rolesKnown ? ev.role : guessRole(ev.localPort, ev.remotePort);
+    // UDP without connect()/accept() seen: ports say little (an unconnected server socket has
+    // remote port 0), the first datagram's direction says more; decided on the first data event.
+    const role = rolesKnown ? ev.role
+      : transport === 'udp' ? (ev.kind === FS_EV_DATA ? udpRoleFromFirstData(ev.direction & 1) : FS_ROLE_UNKNOWN)
+        : guessRole(ev.localPort, ev.remotePort);
     const s: SocketView = {
       sockId: ev.sockId,
       pid: ev.pid,
@@ -293,6 +309,7 @@ export class EventTranslator {
     const conn: Conn = { id: open.conn, open, nextSeq: [-1, -1] };
     s.conns.set(key, conn);
     if (s.transport === 'tcp') this.joinLocalPeer(s, conn, remote);
+    else this.joinLocalUdpPeer(s, conn, remote);
     this.counters.add('capture.connections');
     this.sink.onEvent(open);
     return conn;
@@ -323,20 +340,56 @@ export class EventTranslator {
     this.counters.add('capture.local_peers_joined');
   }
 
+  /**
+   * UDP counterpart of joinLocalPeer, per datagram peer: when the socket at the other end of this
+   * peer is traced on this host and already talks to us, both connections learn the other process.
+   * The two stay two observations (client and server), as over TCP. A socket bound to the wildcard
+   * address reports 0.0.0.0 / :: as its local address; it is found by port, and the peer's
+   * connection to it is looked up under the address the peer used, guessed to be the peer's own
+   * (true on loopback, where both ends are on this host anyway).
+   */
+  private joinLocalUdpPeer(s: SocketView, conn: Conn, remote: Endpoint): void {
+    const myKey = `${s.local.ip}|${s.local.port}`;
+    if (this.byLocalUdp.get(myKey) !== s) this.byLocalUdp.set(myKey, s);
+    const other = this.byLocalUdp.get(`${remote.ip}|${remote.port}`) ??
+      this.byLocalUdp.get(`0.0.0.0|${remote.port}`) ?? this.byLocalUdp.get(`::|${remote.port}`);
+    if (!other || other === s || this.sockets.get(other.sockId) !== other) return;
+    const otherConn = other.conns.get(`${s.local.ip}|${s.local.port}`) ??
+      (isWildcard(s.local.ip) ? other.conns.get(`${remote.ip}|${s.local.port}`) : undefined);
+    if (!otherConn || other.role === s.role) return;
+    if (s.role === FS_ROLE_CLIENT) conn.open.serverProcess = other.process;
+    else conn.open.clientProcess = other.process;
+    if (other.role === FS_ROLE_CLIENT) otherConn.open.serverProcess = s.process;
+    else otherConn.open.clientProcess = s.process;
+    this.counters.add('capture.local_peers_joined');
+  }
+
   private dropSocket(s: SocketView, time: bigint, reason: 'fin' | 'idle' | 'end'): void {
     for (const conn of s.conns.values()) this.sink.onEvent({ kind: 'close', conn: conn.id, time, reason });
     s.conns.clear();
     this.sockets.delete(s.sockId);
     const key = `${s.local.ip}|${s.local.port}`;
     if (this.byLocal.get(key) === s) this.byLocal.delete(key);
+    if (this.byLocalUdp.get(key) === s) this.byLocalUdp.delete(key);
     if (s.peer?.peer === s) s.peer.peer = null;
   }
 }
 
 /** For a socket seen mid-life: the end on a well-known (non-ephemeral) or lower port is the server. */
 export function guessRole(localPort: number, remotePort: number): number {
+  // Remote port 0 is no peer at all (an unconnected socket), so never a server we are a client of.
+  if (remotePort === 0) return FS_ROLE_SERVER;
   const localEphemeral = localPort >= EPHEMERAL_MIN;
   const remoteEphemeral = remotePort >= EPHEMERAL_MIN;
   if (localEphemeral !== remoteEphemeral) return localEphemeral ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
   return localPort > remotePort ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
+}
+
+/** A UDP socket whose first datagram was received answers (server); one that sent first asks (client). */
+export function udpRoleFromFirstData(direction: number): number {
+  return direction === FS_DIR_RECV ? FS_ROLE_SERVER : FS_ROLE_CLIENT;
+}
+
+function isWildcard(ip: string): boolean {
+  return ip === '0.0.0.0' || ip === '::';
 }
