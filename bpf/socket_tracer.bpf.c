@@ -34,6 +34,7 @@ __u64 last_sock_id = 0;
 struct sock_state {
 	__u64 sock_id;
 	__u64 sk;		/* the struct sock behind the fd: a different one means the fd was reused */
+	__u64 file;		/* the struct file behind the fd when last checked (0: not yet) */
 	__u64 quiet_bytes[2];	/* bytes per FS_DIR_* after the payload stopped */
 	__u32 seq_no;		/* next event number */
 	__u32 data_events;	/* data events sent with payload */
@@ -41,8 +42,12 @@ struct sock_state {
 	__u8 flags;		/* FS_FLAG_MIDSTREAM, FS_FLAG_INTERESTING */
 	__u8 quiet;		/* 1: no more data events, only byte counts */
 	__u8 protocol;
-	__u16 family;
-	__u16 _pad;
+	__u16 family;		/* the tuple, read from the socket when it was met (fixed since) */
+	__u16 local_port;
+	__u16 remote_port;
+	__u16 _pad[3];
+	__u8 local_addr[16];
+	__u8 remote_addr[16];
 };
 
 /* Sockets by (tgid, fd). LRU: sockets of processes that exit without close() age out. */
@@ -53,7 +58,8 @@ struct {
 	__type(value, struct sock_state);
 } sockets SEC(".maps");
 
-/* A socket syscall between entry and exit, keyed by pid_tgid (one syscall per thread at a time). */
+/* A connect() between entry and exit, keyed by pid_tgid (one syscall per thread at a time). The
+ * data programs run at exit only and use it as a local holder of their arguments. */
 struct inflight {
 	__u64 ts_enter;
 	__u64 sk;
@@ -166,8 +172,8 @@ static __always_inline bool traced(__u64 pid_tgid)
 	return true;
 }
 
-/* fd -> struct file -> struct socket -> struct sock, for TCP/UDP over IPv4/IPv6 only. */
-static __always_inline struct sock *socket_of_fd(__s32 fd, __u8 *protocol)
+/* fd -> struct file of the current task (NULL: no such fd). */
+static __always_inline struct file *file_of_fd(__s32 fd)
 {
 	if (fd < 0)
 		return NULL;
@@ -177,40 +183,71 @@ static __always_inline struct sock *socket_of_fd(__s32 fd, __u8 *protocol)
 		return NULL;
 	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *file = NULL;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
+		return NULL;
+	return file;
+}
+
+/* struct file -> struct socket -> struct sock (NULL: not a socket). */
+static __always_inline struct sock *sock_of_file(struct file *file)
+{
+	if (!file)
 		return NULL;
 	umode_t mode = BPF_CORE_READ(file, f_inode, i_mode);
 	if ((mode & S_IFMT) != S_IFSOCK)
 		return NULL;
 	struct socket *sock = BPF_CORE_READ(file, private_data);
-	struct sock *sk = BPF_CORE_READ(sock, sk);
-	if (!sk)
-		return NULL;
+	return BPF_CORE_READ(sock, sk);
+}
+
+/* Is this socket TCP or UDP over IPv4/IPv6 (the only ones traced)? */
+static __always_inline bool inet_tcp_udp(struct sock *sk, __u8 *protocol)
+{
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6)
-		return NULL;
+		return false;
 	__u16 proto = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
-		return NULL;
+		return false;
 	*protocol = proto;
+	return true;
+}
+
+static __always_inline struct sock *socket_of_fd(__s32 fd, __u8 *protocol)
+{
+	struct sock *sk = sock_of_file(file_of_fd(fd));
+	if (!sk || !inet_tcp_udp(sk, protocol))
+		return NULL;
 	return sk;
 }
 
-static __always_inline void fill_tuple(struct fs_event *e, struct sock *sk)
+/* The socket's tuple, read when the tracer meets the socket, into e (a sock_state). */
+#define fill_tuple(e, sk) do {									\
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);				\
+	(e)->family = family;									\
+	(e)->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);				\
+	(e)->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));			\
+	if (family == AF_INET) {								\
+		__u32 local = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);			\
+		__u32 remote = BPF_CORE_READ(sk, __sk_common.skc_daddr);			\
+		__builtin_memcpy((e)->local_addr, &local, 4);					\
+		__builtin_memcpy((e)->remote_addr, &remote, 4);					\
+	} else {										\
+		BPF_CORE_READ_INTO(&(e)->local_addr, sk, __sk_common.skc_v6_rcv_saddr);		\
+		BPF_CORE_READ_INTO(&(e)->remote_addr, sk, __sk_common.skc_v6_daddr);		\
+	}											\
+} while (0)
+
+/* Data events take the tuple kept since the socket was met: a socket's addresses and ports do not
+ * change once it moves data (a UDP connect() makes a new socket state), and it spares five
+ * kernel reads per event. */
+static __always_inline void copy_tuple(struct fs_event *e, const struct sock_state *s)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	e->family = family;
-	e->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	e->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (family == AF_INET) {
-		__u32 local = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-		__u32 remote = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-		__builtin_memcpy(e->local_addr, &local, 4);
-		__builtin_memcpy(e->remote_addr, &remote, 4);
-	} else {
-		BPF_CORE_READ_INTO(&e->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(&e->remote_addr, sk, __sk_common.skc_v6_daddr);
-	}
+	e->family = s->family;
+	e->local_port = s->local_port;
+	e->remote_port = s->remote_port;
+	__builtin_memcpy(e->local_addr, s->local_addr, 16);
+	__builtin_memcpy(e->remote_addr, s->remote_addr, 16);
 }
 
 /*
@@ -261,11 +298,14 @@ static __always_inline void fill_common(struct fs_event *e, __u64 pid_tgid, __s3
 	read_process_comm(e->comm);
 }
 
-static __always_inline struct sock_state *new_socket(__u64 key, __u64 sk, __u8 protocol, __u8 role, __u8 flags)
+static __always_inline struct sock_state *new_socket(__u64 key, __u64 sk, __u64 file, __u8 protocol, __u8 role,
+						       __u8 flags)
 {
 	struct sock_state s = {};
 	s.sock_id = __sync_fetch_and_add(&last_sock_id, 1) + 1;
 	s.sk = sk;
+	s.file = file;
+	fill_tuple(&s, (struct sock *)sk);
 	s.role = role;
 	s.flags = flags;
 	s.protocol = protocol;
@@ -273,8 +313,9 @@ static __always_inline struct sock_state *new_socket(__u64 key, __u64 sk, __u8 p
 	return bpf_map_lookup_elem(&sockets, &key);
 }
 
-/* Open and close events carry no payload: reserved at their exact size. */
-static __always_inline void emit_conn_event(struct sock_state *s, struct sock *sk, __u64 pid_tgid, __s32 fd,
+/* Open and close events carry no payload: reserved at their exact size. Open events carry the
+ * socket's tuple; close events none (user space knows it). */
+static __always_inline void emit_conn_event(struct sock_state *s, __u64 pid_tgid, __s32 fd,
 					    __u8 kind, __u8 syscall, __u64 ts_enter, __s64 ret)
 {
 	__u32 seq_no = __sync_fetch_and_add(&s->seq_no, 1);
@@ -298,8 +339,8 @@ static __always_inline void emit_conn_event(struct sock_state *s, struct sock *s
 		e->quiet_bytes[0] = s->quiet_bytes[0];
 		e->quiet_bytes[1] = s->quiet_bytes[1];
 	}
-	if (sk)
-		fill_tuple(e, sk);
+	if (kind == FS_EV_OPEN)
+		copy_tuple(e, s);
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	stat_add(FS_STAT_SUBMITTED, 1);
 }
@@ -363,7 +404,7 @@ static __always_inline __u32 copy_iov(__u8 *dst, __u64 iov, __u64 iovcnt, __u32 
 
 enum buf_kind { BUF_PLAIN, BUF_IOV, BUF_MSG, BUF_MMSG };
 
-/* Syscall entry for every data syscall and connect: keep the arguments of socket fds only. */
+/* connect entry: keep the arguments of socket fds only (the open event's time is the entry). */
 static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u64 buf, __u64 count, __u64 addr)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -387,29 +428,60 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u64
 	return 0;
 }
 
+/*
+ * Data syscalls are traced at exit only: the arguments come from the user registers the kernel
+ * saved at syscall entry (unchanged by the call), so no per-thread map entry is written at entry
+ * and the many calls that move nothing (EAGAIN reads, errors) cost one comparison. The entry
+ * time is not known: data events carry ts_enter_ns = 0 (see bpf/README.md).
+ */
 static __always_inline int on_data_exit(struct trace_event_raw_sys_exit *ctx, __u8 syscall, __u8 dir,
-					enum buf_kind kind)
+					enum buf_kind kind, int addr_arg)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *inp = bpf_map_lookup_elem(&inflight, &id);
-	if (!inp)
-		return 0;
-	struct inflight in = *inp;
-	bpf_map_delete_elem(&inflight, &id);
 	long ret = ctx->ret;
 	if (ret <= 0)
 		return 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!traced(id))
+		return 0;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct inflight in = {};
+	in.fd = (__s32)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	struct file *file = file_of_fd(in.fd);
+	if (!file)
+		return 0;
 
-	struct sock *sk = (struct sock *)in.sk;
+	/* A known socket was checked when it was met (TCP or UDP, which, its tuple): the same struct
+	 * file behind the fd is enough; else the same struct sock (and the file is remembered). */
 	__u64 key = (id & 0xffffffff00000000ULL) | (__u32)in.fd;
 	struct sock_state *s = bpf_map_lookup_elem(&sockets, &key);
-	if (!s || s->sk != in.sk) {
+	struct sock *sk;
+	if (s && s->file == (__u64)file) {
+		sk = (struct sock *)s->sk;
+		in.protocol = s->protocol;
+	} else {
+		sk = sock_of_file(file);
+		if (!sk)
+			return 0;
+		if (s && s->sk == (__u64)sk) {
+			s->file = (__u64)file;
+			in.protocol = s->protocol;
+			goto known;
+		}
+		if (!inet_tcp_udp(sk, &in.protocol))
+			return 0;
 		__u8 flags = in.protocol == IPPROTO_TCP ? FS_FLAG_MIDSTREAM : 0;
-		s = new_socket(key, in.sk, in.protocol, FS_ROLE_UNKNOWN, flags);
+		s = new_socket(key, (__u64)sk, (__u64)file, in.protocol, FS_ROLE_UNKNOWN, flags);
 		if (!s)
 			return 0;
-		emit_conn_event(s, sk, id, in.fd, FS_EV_OPEN, syscall, in.ts_enter, 0);
+		emit_conn_event(s, id, in.fd, FS_EV_OPEN, syscall, 0, 0);
 	}
+known:
+	in.sk = (__u64)sk;
+	in.buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	if (kind != BUF_MSG)
+		in.count = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	if (addr_arg == 5)
+		in.addr = PT_REGS_PARM5_CORE_SYSCALL(regs);
 
 	/* Message syscalls: find the iovecs, the peer address and the byte count. */
 	__u64 iov = in.buf, iovcnt = in.count, addr = in.addr, bytes = ret;
@@ -445,8 +517,7 @@ static __always_inline int on_data_exit(struct trace_event_raw_sys_exit *ctx, __
 	struct fs_event *e = &sc->ev;
 	__builtin_memset(e, 0, sizeof(*e));
 	fill_common(e, id, in.fd, FS_EV_DATA);
-	e->ts_enter_ns = in.ts_enter;
-	e->ts_exit_ns = bpf_ktime_get_ns();
+	e->ts_exit_ns = bpf_ktime_get_ns();	/* ts_enter_ns stays 0: not observed */
 	e->sock_id = s->sock_id;
 	e->ret = bytes;
 	e->seq_no = __sync_fetch_and_add(&s->seq_no, 1);
@@ -454,7 +525,7 @@ static __always_inline int on_data_exit(struct trace_event_raw_sys_exit *ctx, __
 	e->direction = dir;
 	e->protocol = in.protocol;
 	e->syscall = syscall;
-	fill_tuple(e, sk);
+	copy_tuple(e, s);
 	e->flags = flags | (s->flags & (FS_FLAG_MIDSTREAM | FS_FLAG_INTERESTING));
 	if (in.protocol == IPPROTO_UDP && e->remote_port == 0)
 		peer_from_sockaddr(e, addr, namelen);
@@ -522,9 +593,9 @@ static __always_inline int on_connect_exit(struct trace_event_raw_sys_exit *ctx)
 	if (ret != 0 && ret != -EINPROGRESS)
 		return 0;
 	__u64 key = (id & 0xffffffff00000000ULL) | (__u32)in.fd;
-	struct sock_state *s = new_socket(key, in.sk, in.protocol, FS_ROLE_CLIENT, 0);
+	struct sock_state *s = new_socket(key, in.sk, 0, in.protocol, FS_ROLE_CLIENT, 0);
 	if (s)
-		emit_conn_event(s, (struct sock *)in.sk, id, in.fd, FS_EV_OPEN, FS_SYS_CONNECT, in.ts_enter, ret);
+		emit_conn_event(s, id, in.fd, FS_EV_OPEN, FS_SYS_CONNECT, in.ts_enter, ret);
 	return 0;
 }
 
@@ -542,36 +613,31 @@ static __always_inline int on_accept_exit(struct trace_event_raw_sys_exit *ctx, 
 	if (!sk)
 		return 0;
 	__u64 key = (id & 0xffffffff00000000ULL) | (__u32)fd;
-	struct sock_state *s = new_socket(key, (__u64)sk, protocol, FS_ROLE_SERVER, 0);
+	struct sock_state *s = new_socket(key, (__u64)sk, 0, protocol, FS_ROLE_SERVER, 0);
 	if (s)
-		emit_conn_event(s, sk, id, (__s32)fd, FS_EV_OPEN, syscall, 0, 0);
+		emit_conn_event(s, id, (__s32)fd, FS_EV_OPEN, syscall, 0, 0);
 	return 0;
 }
 
-#define DATA_PROBE(name, sys, dir, kind, buf_arg, count_arg, addr_arg)                        \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                                           \
-	int enter_##name(struct trace_event_raw_sys_enter *ctx)                               \
-	{                                                                                     \
-		return on_enter(ctx, buf_arg, count_arg, addr_arg);                           \
-	}                                                                                     \
+#define DATA_PROBE(name, sys, dir, kind, addr_arg)                                            \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                                            \
 	int exit_##name(struct trace_event_raw_sys_exit *ctx)                                 \
 	{                                                                                     \
-		return on_data_exit(ctx, sys, dir, kind);                                     \
+		return on_data_exit(ctx, sys, dir, kind, addr_arg);                           \
 	}
 
-/* Argument registers: args[1] is the buffer/iovec/msghdr, args[2] the length/count, and
- * sendto/recvfrom carry the peer's sockaddr in args[4]. */
-DATA_PROBE(read, FS_SYS_READ, FS_DIR_RECV, BUF_PLAIN, ctx->args[1], ctx->args[2], 0)
-DATA_PROBE(write, FS_SYS_WRITE, FS_DIR_SEND, BUF_PLAIN, ctx->args[1], ctx->args[2], 0)
-DATA_PROBE(readv, FS_SYS_READV, FS_DIR_RECV, BUF_IOV, ctx->args[1], ctx->args[2], 0)
-DATA_PROBE(writev, FS_SYS_WRITEV, FS_DIR_SEND, BUF_IOV, ctx->args[1], ctx->args[2], 0)
-DATA_PROBE(sendto, FS_SYS_SENDTO, FS_DIR_SEND, BUF_PLAIN, ctx->args[1], ctx->args[2], ctx->args[4])
-DATA_PROBE(recvfrom, FS_SYS_RECVFROM, FS_DIR_RECV, BUF_PLAIN, ctx->args[1], ctx->args[2], ctx->args[4])
-DATA_PROBE(sendmsg, FS_SYS_SENDMSG, FS_DIR_SEND, BUF_MSG, ctx->args[1], 0, 0)
-DATA_PROBE(recvmsg, FS_SYS_RECVMSG, FS_DIR_RECV, BUF_MSG, ctx->args[1], 0, 0)
-DATA_PROBE(sendmmsg, FS_SYS_SENDMMSG, FS_DIR_SEND, BUF_MMSG, ctx->args[1], ctx->args[2], 0)
-DATA_PROBE(recvmmsg, FS_SYS_RECVMMSG, FS_DIR_RECV, BUF_MMSG, ctx->args[1], ctx->args[2], 0)
+/* Arguments (from the saved registers): 1 is the fd, 2 the buffer/iovec/msghdr, 3 the
+ * length/count, and sendto/recvfrom carry the peer's sockaddr in argument 5 (addr_arg). */
+DATA_PROBE(read, FS_SYS_READ, FS_DIR_RECV, BUF_PLAIN, 0)
+DATA_PROBE(write, FS_SYS_WRITE, FS_DIR_SEND, BUF_PLAIN, 0)
+DATA_PROBE(readv, FS_SYS_READV, FS_DIR_RECV, BUF_IOV, 0)
+DATA_PROBE(writev, FS_SYS_WRITEV, FS_DIR_SEND, BUF_IOV, 0)
+DATA_PROBE(sendto, FS_SYS_SENDTO, FS_DIR_SEND, BUF_PLAIN, 5)
+DATA_PROBE(recvfrom, FS_SYS_RECVFROM, FS_DIR_RECV, BUF_PLAIN, 5)
+DATA_PROBE(sendmsg, FS_SYS_SENDMSG, FS_DIR_SEND, BUF_MSG, 0)
+DATA_PROBE(recvmsg, FS_SYS_RECVMSG, FS_DIR_RECV, BUF_MSG, 0)
+DATA_PROBE(sendmmsg, FS_SYS_SENDMMSG, FS_DIR_SEND, BUF_MMSG, 0)
+DATA_PROBE(recvmmsg, FS_SYS_RECVMMSG, FS_DIR_RECV, BUF_MMSG, 0)
 
 SEC("tracepoint/syscalls/sys_enter_connect")
 int enter_connect(struct trace_event_raw_sys_enter *ctx)
@@ -609,7 +675,7 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 	struct sock_state *s = bpf_map_lookup_elem(&sockets, &key);
 	if (!s)
 		return 0;
-	emit_conn_event(s, NULL, id, fd, FS_EV_CLOSE, FS_SYS_CLOSE, bpf_ktime_get_ns(), 0);
+	emit_conn_event(s, id, fd, FS_EV_CLOSE, FS_SYS_CLOSE, bpf_ktime_get_ns(), 0);
 	bpf_map_delete_elem(&sockets, &key);
 	return 0;
 }

@@ -73,7 +73,7 @@
  * `local`/`remote` are this socket's own end and its peer.
  */
 struct fs_event {
-	__u64 ts_enter_ns;	/* syscall entry, bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	__u64 ts_enter_ns;	/* syscall entry, bpf_ktime_get_ns (CLOCK_MONOTONIC); 0: not observed (data events) */
 	__u64 ts_exit_ns;	/* syscall exit */
 	__u64 sock_id;		/* per load, never reused; 0 never appears */
 	__s64 ret;		/* data: bytes moved; open: syscall result; close: 0 */

@@ -93,6 +93,7 @@ export const IPPROTO_UDP = 17;
  */
 export interface KernelEvent {
   kind: number;
+  /** Syscall entry; 0 when not observed (data events: their programs run at exit only). */
   tsEnterNs: bigint;
   tsExitNs: bigint;
   /** A counter from 1: exact as a number. */

@@ -176,9 +176,11 @@ export class EventTranslator {
     const flags = ev.flags;
     const sending = direction === FS_DIR_SEND;
     const dir: Direction = (s.role === FS_ROLE_CLIENT) === sending ? CLIENT_TO_SERVER : SERVER_TO_CLIENT;
-    // A send is stamped when the application handed the bytes over; a receive when they were
-    // delivered (a blocking read may have waited long before the bytes arrived).
-    const time = this.toEpochNs(sending ? ev.tsEnterNs : ev.tsExitNs);
+    // A receive is stamped when the bytes were delivered (its exit: a blocking read may have
+    // waited long before they arrived). A send at its entry when the kernel saw it (when the
+    // application handed the bytes over), else at its exit: the data programs are exit-only, so
+    // today's kernel side reports ts_enter_ns = 0 for data events (bpf/README.md, "Timestamps").
+    const time = this.toEpochNs(sending ? ev.tsEnterNs || ev.tsExitNs : ev.tsExitNs);
     s.lastTime = time;
     const length = ev.ret;
     let seq = -1;
