@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConnection } from 'node:net';
 import { selfTimes } from './profile.ts';
+import { nginxConfig } from '../../test/live/nginx-config.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {
@@ -119,7 +120,8 @@ async function withAgent<T extends Load>(run: () => T, profileFile?: string): Pr
     const pid = child.pid!;
     const t0 = process.hrtime.bigint();
     const c0 = cpuTicks(pid);
-    const load = await runOffThread(run);
+    // The load generator blocks this process only; the agent measured is another process.
+    const load = run();
     // Let the agent drain what the last requests left in the ring (at most a few poll periods).
     await sleep(300);
     const c1 = cpuTicks(pid);
@@ -142,33 +144,11 @@ async function withAgent<T extends Load>(run: () => T, profileFile?: string): Pr
   }
 }
 
-/** execFileSync blocks this process only; the agent is another process, so that is fine. */
-async function runOffThread<T>(run: () => T): Promise<T> {
-  return run();
-}
-
 function startNginx(dir: string): ChildProcess {
-  writeFileSync(join(dir, 'nginx.conf'), `
-daemon off;
-master_process on;
-worker_processes ${workers};
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:${PORT};
-    location / { return 200 "hello from flowscope's overhead benchmark\\n"; }
-  }
-}
-`);
+  writeFileSync(join(dir, 'nginx.conf'), nginxConfig({
+    dir, port: PORT, workers, keepaliveRequests: 1000000,
+    locations: `    location / { return 200 "hello from flowscope's overhead benchmark\\n"; }`,
+  }));
   return spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
 }
 

@@ -17,6 +17,7 @@ import { PROTOCOLS } from '../../src/protocols/registry.ts';
 import { classifierFor } from '../../src/cli/up.ts';
 import type { RequestRecord } from '../../src/records/record.ts';
 import { Counters } from '../../src/util/counters.ts';
+import { nginxConfig } from './nginx-config.ts';
 
 /**
  * Why live capture cannot run here, or null when it can. Missing tools count too.
@@ -67,29 +68,14 @@ export interface Nginx {
 /** nginx in the foreground on 127.0.0.1:<port>, with its own config and temp directory. */
 export async function startNginx(port: number, workers = 1): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'flowscope-nginx-'));
-  writeFileSync(join(dir, 'nginx.conf'), `
-daemon off;
-master_process on;
-worker_processes ${workers};
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  keepalive_requests 1000;
-  server {
-    listen 127.0.0.1:${port};
-    location /ok/ { return 200 "ok\\n"; }
-    location /post/ { client_body_buffer_size 64k; return 201 "created\\n"; }
-    location / { return 404; }
-  }
-}
-`);
+  writeFileSync(join(dir, 'nginx.conf'), nginxConfig({
+    dir, port, workers, keepaliveRequests: 1000,
+    locations: [
+      '    location /ok/ { return 200 "ok\\n"; }',
+      '    location /post/ { client_body_buffer_size 64k; return 201 "created\\n"; }',
+      '    location / { return 404; }',
+    ].join('\n'),
+  }));
   const bin = which('nginx') ?? 'nginx';
   const proc = spawn(bin, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
   const deadline = Date.now() + 5000;
