@@ -9,6 +9,8 @@
  * and sums are therefore exact for any range; percentiles carry the t-digest's error (schema.ts).
  */
 import type { QueryParams, Store } from './store.ts';
+import type { RequestRecord, ResponseStatus } from '../records/record.ts';
+import type { ProtocolFields } from '../protocols/protocol.ts';
 import { QUANTILE_LEVELS, QUANTILES_SQL, ROLLUP_STATE_SELECT } from './schema.ts';
 import { requestIdTimeMs } from './rows.ts';
 
@@ -262,8 +264,12 @@ const REQUEST_SELECT = `request_id, toString(toUnixTimestamp64Nano(start_time)) 
   response_message, response_summary, request_bytes, response_bytes, req_tcp_seq, resp_tcp_seq,
   trace_id, span_id, parent_span_id, x_request_id`;
 
-/** A stored request in the canonical record's shape, plus its id, host and endpoint. */
-export interface StoredRequest {
+/**
+ * A stored request in the canonical record's shape, plus its id, host and endpoint. The protocol
+ * fields, sizes and sequence numbers are the record's own types; times travel as decimal strings.
+ */
+export interface StoredRequest
+  extends ProtocolFields, Pick<RequestRecord, 'request_bytes' | 'response_bytes' | 'req_tcp_seq' | 'resp_tcp_seq'> {
   request_id: string;
   host: string;
   endpoint: string;
@@ -277,22 +283,6 @@ export interface StoredRequest {
   observation: string;
   client: StoredPeer;
   server: StoredPeer;
-  request_type: string | null;
-  request_domain: string | null;
-  request_resource: string | null;
-  protocol_version: string | null;
-  response_code: number | null;
-  response_status: string;
-  response_message: string | null;
-  response_summary: string | null;
-  request_bytes: number;
-  response_bytes: number;
-  req_tcp_seq: number | null;
-  resp_tcp_seq: number | null;
-  trace_id: string | null;
-  span_id: string | null;
-  parent_span_id: string | null;
-  x_request_id: string | null;
 }
 
 interface StoredPeer {
@@ -341,7 +331,7 @@ function toStoredRequest(r: Record<string, unknown>): StoredRequest {
     request_resource: nullIfEmpty(r.request_resource),
     protocol_version: nullIfEmpty(r.protocol_version),
     response_code: numOrNull(r.response_code),
-    response_status: String(r.response_status),
+    response_status: String(r.response_status) as ResponseStatus,
     response_message: nullIfEmpty(r.response_message),
     response_summary: nullIfEmpty(r.response_summary),
     request_bytes: Number(r.request_bytes),
