@@ -11,11 +11,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import type { StreamEvent } from '../../streams/events.ts';
+import { oraclesRoot } from '../../fuzz/seeds.ts';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DEMO = join(REPO, 'samples/demo.pcapng');
 export const DEMO_ANY = join(REPO, 'samples/demo-any.pcapng');
-export const ORACLES = '/work/shared/oracles';
+/** The third-party captures, beside the repository (`../shared/oracles`) or at $FLOWSCOPE_ORACLES. */
+export const ORACLES = oraclesRoot();
 
 const available = new Map<string, boolean>();
 
