@@ -80,7 +80,7 @@ export function probeHost(objectPath = DEFAULT_OBJECT_PATH): void {
       'use a kernel built with CONFIG_DEBUG_INFO_BTF=y (Debian 11+, Ubuntu 20.10+, RHEL 8.2+ kernels are)');
   }
   if (!hasBpfPrivileges()) {
-    throw new NotSupportedError('privileges to load eBPF programs (CAP_BPF and CAP_PERFMON)',
+    throw new NotSupportedError('permission to load eBPF programs (CAP_BPF and CAP_PERFMON)',
       'run as root (sudo flowscope up) or grant them: setcap cap_bpf,cap_perfmon+ep $(which node)');
   }
   ensureTracefs();
